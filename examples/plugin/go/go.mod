@@ -1,0 +1,3 @@
+module cliproxy.dev/examples/plugin
+
+go 1.26

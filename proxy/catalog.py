@@ -1,0 +1,61 @@
+"""The model catalog: every model a client may ask for, and who executes it.
+
+Built from the plugins' model lists after each config apply and swapped atomically. The
+claim rules are CLIProxyAPI's (02 §12): per provider, the first plugin executor in priority
+order serves it; each model id belongs to the first plugin that lists it. Models listed by
+a plugin without an executor are kept under their provider, to be served by whichever
+executor owns that provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxy.plugins.models import PluginModels
+from proxy.plugins.plugin import Plugin
+
+
+@dataclass(frozen=True)
+class ModelRoute:
+    id: str
+    provider: str
+    owner: str  # plugin id that listed it
+    info: dict[str, Any]
+    executor: Plugin | None  # None: no executor serves this provider
+
+
+@dataclass(frozen=True)
+class Catalog:
+    models: dict[str, ModelRoute] = field(default_factory=dict)
+    executors: dict[str, Plugin] = field(default_factory=dict)
+
+    def resolve(self, model: str) -> ModelRoute | None:
+        return self.models.get(model)
+
+    def openai_list(self) -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [
+                {"id": r.id, "object": "model", "created": r.info.get("Created") or 0,
+                 "owned_by": r.info.get("OwnedBy") or r.provider}
+                for r in self.models.values()
+            ],
+        }
+
+
+def build(entries: Iterable[PluginModels]) -> Catalog:
+    entries = list(entries)
+    executors: dict[str, Plugin] = {}
+    for entry in entries:
+        if entry.plugin.has("executor") and entry.plugin.registration is not None:
+            executors.setdefault(entry.provider, entry.plugin)
+    models: dict[str, ModelRoute] = {}
+    for entry in entries:
+        for info in entry.models:
+            if info["ID"] not in models:
+                models[info["ID"]] = ModelRoute(
+                    info["ID"], entry.provider, entry.plugin.id, info, executors.get(entry.provider)
+                )
+    return Catalog(models, executors)

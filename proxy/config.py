@@ -1,0 +1,274 @@
+"""The YAML configuration: parsing, validation, defaults.
+
+Keys follow CLIProxyAPI where the two overlap (`host`, `port`, `tls`, `api-keys`,
+`plugins.{enabled,dir,configs}`); our additions are documented in docs/configuration.md.
+Every validation error is a ConfigError naming the key path and what was expected, so a
+broken edit can be reported while the last good configuration stays in force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from proxy.errors import ConfigError
+
+PLUGIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+DEFAULT_PORT = 8317
+
+
+@dataclass(frozen=True)
+class TLSConfig:
+    enable: bool = False
+    cert: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class PluginEntry:
+    """`plugins.configs.<id>`: our switches plus the plugin-owned YAML, kept as text."""
+
+    id: str
+    enabled: bool = False
+    priority: int = 0
+    path: str = ""  # our extension: load this file instead of discovering one
+    config_yaml: str = ""  # sent base64-encoded in plugin.register / plugin.reconfigure
+
+
+@dataclass(frozen=True)
+class PluginsConfig:
+    enabled: bool = False
+    dir: str = "plugins"
+    configs: Mapping[str, PluginEntry] = field(default_factory=dict)
+    call_timeout: float = 60.0
+    worker_threads: int = 64
+    stream_buffer_chunks: int = 256
+    stream_idle_timeout: float = 300.0
+    shutdown_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_request_body_bytes: int = 32 * 1024 * 1024
+    h2_max_concurrent_streams: int = 128
+    keep_alive_timeout: float = 75.0
+    graceful_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    tls: TLSConfig = field(default_factory=TLSConfig)
+    api_keys: tuple[str, ...] = ()
+    plugins: PluginsConfig = field(default_factory=PluginsConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    watch_interval: float = 1.0
+    source: Path | None = None
+    digest: str = ""
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+
+def load(path: str | Path) -> Config:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {file} not found") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {file}: {exc.strerror}") from None
+    return parse(text, source=file.resolve())
+
+
+def parse(text: str, source: Path | None = None) -> Config:
+    where = str(source) if source else "config"
+    try:
+        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: invalid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: the top level must be a mapping of keys")
+    reader = _Reader(data)
+    tls = reader.section("tls")
+    plugins = reader.section("plugins")
+    limits = reader.section("limits")
+    config = Config(
+        host=_host(data),
+        port=reader.integer("port", DEFAULT_PORT, low=1, high=65535),
+        tls=TLSConfig(
+            enable=tls.boolean("enable", False),
+            cert=tls.string("cert", ""),
+            key=tls.string("key", ""),
+        ),
+        api_keys=reader.string_list("api-keys"),
+        plugins=PluginsConfig(
+            enabled=plugins.boolean("enabled", False),
+            dir=plugins.string("dir", "").strip() or "plugins",
+            configs=_plugin_entries(plugins, text, root_node),
+            call_timeout=plugins.number("call-timeout-seconds", 60.0, low=0),
+            worker_threads=plugins.integer("worker-threads", 64, low=1, high=4096),
+            stream_buffer_chunks=plugins.integer("stream-buffer-chunks", 256, low=16),
+            stream_idle_timeout=plugins.number("stream-idle-timeout-seconds", 300.0, low=0),
+            shutdown_timeout=plugins.number("shutdown-timeout-seconds", 10.0, low=0),
+        ),
+        limits=LimitsConfig(
+            max_request_body_bytes=limits.integer("max-request-body-bytes", 32 << 20, low=1),
+            h2_max_concurrent_streams=limits.integer("h2-max-concurrent-streams", 128, low=1),
+            keep_alive_timeout=limits.number("keep-alive-timeout-seconds", 75.0, low=0),
+            graceful_timeout=limits.number("graceful-shutdown-seconds", 10.0, low=0),
+        ),
+        watch_interval=reader.number("config-watch-interval-seconds", 1.0, low=0),
+        source=source,
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+    if config.tls.enable and not (config.tls.cert and config.tls.key):
+        raise ConfigError("tls: `cert` and `key` are required when `enable` is true")
+    return config
+
+
+def _host(data: Mapping[str, Any]) -> str:
+    if "host" not in data or data["host"] is None:
+        return "127.0.0.1"
+    if not isinstance(data["host"], str):
+        raise ConfigError("host: expected a string (an address, or \"\" for all interfaces)")
+    return data["host"].strip() or "0.0.0.0"
+
+
+class _Reader:
+    """Typed access to one mapping, with errors that name the full key path."""
+
+    def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
+        self.data, self.prefix = data, prefix
+
+    def path(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def section(self, key: str) -> _Reader:
+        value = self.data.get(key)
+        if value is None:
+            return _Reader({}, f"{self.path(key)}.")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.path(key)}: expected a mapping")
+        return _Reader(value, f"{self.path(key)}.")
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.path(key)}: expected true or false, got {value!r}")
+        return value
+
+    def string(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.path(key)}: expected a string, got {value!r}")
+        return value
+
+    def integer(self, key: str, default: int, low: int | None = None, high: int | None = None) -> int:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{self.path(key)}: expected an integer, got {value!r}")
+        _check_range(self.path(key), value, low, high)
+        return value
+
+    def number(self, key: str, default: float, low: float | None = None) -> float:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{self.path(key)}: expected a number, got {value!r}")
+        _check_range(self.path(key), value, low, None)
+        return float(value)
+
+    def string_list(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.path(key)}: expected a list of strings")
+        return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+def _check_range(path: str, value: float, low: float | None, high: float | None) -> None:
+    if low is not None and value < low:
+        raise ConfigError(f"{path}: must be at least {low:g}, got {value:g}")
+    if high is not None and value > high:
+        raise ConfigError(f"{path}: must be at most {high:g}, got {value:g}")
+
+
+def _plugin_entries(plugins: _Reader, text: str, root: yaml.Node | None) -> dict[str, PluginEntry]:
+    configs = plugins.section("configs")
+    nodes = _config_nodes(root)
+    entries: dict[str, PluginEntry] = {}
+    for plugin_id, raw in configs.data.items():
+        path = configs.path(str(plugin_id))
+        if not isinstance(plugin_id, str) or not PLUGIN_ID.match(plugin_id):
+            raise ConfigError(
+                f"{path}: invalid plugin id (letters, digits, '.', '_', '-'; at most 128)"
+            )
+        if raw is not None and not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping")
+        entry = _Reader(raw or {}, f"{path}.")
+        enabled = entry.boolean("enabled", False)
+        priority = entry.integer("priority", 0)
+        entries[plugin_id] = PluginEntry(
+            id=plugin_id,
+            enabled=enabled,
+            priority=priority,
+            path=entry.string("path", "").strip(),
+            config_yaml=_subtree_yaml(text, nodes.get(plugin_id), raw, enabled, priority),
+        )
+    return entries
+
+
+def _config_nodes(root: yaml.Node | None) -> dict[str, yaml.Node]:
+    node = root
+    for key in ("plugins", "configs"):
+        if not isinstance(node, yaml.MappingNode):
+            return {}
+        node = next((v for k, v in node.value if k.value == key), None)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: v for k, v in node.value}
+
+
+def _subtree_yaml(
+    text: str, node: yaml.Node | None, raw: Any, enabled: bool, priority: int
+) -> str:
+    """The plugin's own YAML as written (key order, quoting, comments), plus `enabled` and
+    `priority` when the subtree lacks them: what CLIProxyAPI sends as `config_yaml`."""
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        body = _dedent(text[node.start_mark.index : node.end_mark.index], node.start_mark.column)
+    elif raw:
+        body = yaml.safe_dump(raw, sort_keys=False, default_flow_style=False)
+    else:
+        body = ""
+    lines = [body.strip()] if body.strip() else []
+    present = raw if isinstance(raw, dict) else {}
+    if "enabled" not in present:
+        lines.append(f"enabled: {'true' if enabled else 'false'}")
+    if "priority" not in present:
+        lines.append(f"priority: {priority}")
+    return "\n".join(lines) + "\n"
+
+
+def _dedent(block: str, column: int) -> str:
+    first, *rest = block.split("\n")
+    return "\n".join([first, *(line[column:] if line[:column].isspace() else line for line in rest)])

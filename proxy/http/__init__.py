@@ -1,0 +1,1 @@
+"""HTTP surface: Starlette routes, error bodies and SSE framing per client format."""

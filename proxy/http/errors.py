@@ -1,0 +1,49 @@
+"""Error bodies in the OpenAI shape (04 §8), with the status the error carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ujson
+from starlette.responses import Response
+
+from proxy.errors import AuthenticationError, ProxyError
+
+_BY_STATUS: dict[int, tuple[str, str | None]] = {
+    401: ("authentication_error", "invalid_api_key"),
+    403: ("permission_error", "insufficient_quota"),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("rate_limit_error", "rate_limit_exceeded"),
+}
+
+
+def openai_error_body(error: ProxyError) -> bytes:
+    """`{"error":{"message","type","code"}}`. A plugin message that is itself a JSON object
+    (a raw upstream error body) passes through unchanged, as CLIProxyAPI does."""
+    stripped = error.message.strip()
+    if stripped.startswith("{"):
+        try:
+            if isinstance(ujson.loads(stripped), dict):
+                return stripped.encode()
+        except ValueError:
+            pass
+    kind, code = _BY_STATUS.get(error.status, ("invalid_request_error", None))
+    if error.status >= 500:
+        kind, code = "server_error", "internal_server_error"
+    body: dict[str, Any] = {"message": error.message, "type": kind}
+    if error.status < 500 and error.code not in (ProxyError.code, kind):
+        code = error.code
+    if code:
+        body["code"] = code
+    if error.code == "model_not_found":
+        body["param"] = "model"
+    return ujson.dumps({"error": body}, ensure_ascii=False).encode()
+
+
+def error_response(error: ProxyError) -> Response:
+    if isinstance(error, AuthenticationError):
+        # API-key failures carry a plain string under "error" (04 §2).
+        content = ujson.dumps({"error": error.message}).encode()
+    else:
+        content = openai_error_body(error)
+    return Response(content, status_code=error.status, media_type="application/json")

@@ -1,0 +1,86 @@
+"""Route handlers. Each builds a RequestContext, runs the pipeline stages in order and
+renders the outcome; every ProxyError becomes the client format's error body."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import ujson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from proxy.errors import ProxyError
+from proxy.http.errors import error_response
+from proxy.http.sse import openai_stream
+from proxy.pipeline import execute, resolve
+from proxy.pipeline.authenticate import authenticate
+from proxy.pipeline.context import RequestContext
+from proxy.pipeline.parse import parse_json_request, read_body
+from proxy.plugins.codec import canonical_header_key
+from proxy.runtime import Runtime
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def context(request: Request, entry_format: str) -> RequestContext:
+    headers: dict[str, list[str]] = {}
+    for raw_key, raw_value in request.scope["headers"]:
+        key = canonical_header_key(raw_key.decode("latin-1"))
+        headers.setdefault(key, []).append(raw_value.decode("latin-1"))
+    query = parse_qs(request.scope.get("query_string", b"").decode("latin-1"),
+                     keep_blank_values=True)
+    return RequestContext(
+        generation=_runtime(request).current,
+        entry_format=entry_format,
+        path=request.url.path,
+        headers=headers,
+        query=query,
+    )
+
+
+def _json(content: object, status: int = 200) -> Response:
+    return Response(ujson.dumps(content, ensure_ascii=False), status_code=status,
+                    media_type="application/json")
+
+
+async def healthz(request: Request) -> Response:
+    if request.method == "HEAD":
+        return Response(status_code=200)
+    return JSONResponse({"status": "ok"})
+
+
+async def root(request: Request) -> Response:
+    return JSONResponse({
+        "message": "CLI Proxy API Server",
+        "endpoints": ["POST /v1/chat/completions", "GET /v1/models"],
+    })
+
+
+async def list_models(request: Request) -> Response:
+    ctx = context(request, "openai")
+    try:
+        authenticate(ctx)
+    except ProxyError as error:
+        return error_response(error)
+    return _json(ctx.generation.catalog.openai_list())
+
+
+async def chat_completions(request: Request) -> Response:
+    runtime = _runtime(request)
+    ctx = context(request, "openai")
+    try:
+        authenticate(ctx)
+        ctx.body = await read_body(
+            request.stream(), request.headers.get("content-length"),
+            ctx.generation.config.limits.max_request_body_bytes,
+        )
+        parse_json_request(ctx)
+        route = resolve.resolve(ctx)
+        if ctx.stream:
+            return await openai_stream(execute.run_stream(runtime, ctx, route), request)
+        reply = await execute.run(runtime, ctx, route)
+    except ProxyError as error:
+        return error_response(error)
+    return Response(reply.payload, media_type="application/json")

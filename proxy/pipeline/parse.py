@@ -1,0 +1,50 @@
+"""Stage 2: read the body (bounded), parse it, pick out the model and the stream flag."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import ujson
+
+from proxy.errors import RequestError
+from proxy.pipeline.context import RequestContext
+
+
+class BodyTooLarge(RequestError):
+    status = 413
+    code = "request_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Request body is larger than {limit} bytes (limits.max-request-body-bytes)."
+        )
+
+
+async def read_body(chunks: AsyncIterator[bytes], declared_length: str | None, limit: int) -> bytes:
+    """The whole body, refusing early (Content-Length) or as soon as `limit` is passed."""
+    if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
+        raise BodyTooLarge(limit)
+    parts: list[bytes] = []
+    size = 0
+    async for part in chunks:
+        size += len(part)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        parts.append(part)
+    return b"".join(parts)
+
+
+def parse_json_request(ctx: RequestContext) -> None:
+    """Fills payload, model and stream; `stream` streams only when it is JSON `true`."""
+    try:
+        payload = ujson.loads(ctx.body)
+    except ValueError as exc:
+        raise RequestError(f"Invalid request: body is not valid JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise RequestError("Invalid request: body must be a JSON object")
+    model = payload.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise RequestError("Invalid request: `model` is required and must be a string")
+    ctx.payload = payload
+    ctx.model = model.strip()
+    ctx.stream = payload.get("stream") is True

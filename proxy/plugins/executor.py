@@ -1,0 +1,128 @@
+"""The `executor` capability at the RPC level (02 §12-14, 03 §4).
+
+`execute` is one call. `execute_stream` opens a bridge stream and a callback scope, calls
+the plugin, and then yields chunk payloads:
+
+* inline mode (the reply has chunks): exactly those, and anything emitted is discarded;
+* async mode (no chunks): whatever the plugin pushes with `host.stream.emit` until
+  `host.stream.close`.
+
+While the call runs, emits are buffered. If the buffer fills before the call returns, the
+plugin is emitting synchronously inside the call; we start streaming at once instead of
+deadlocking (CLIProxyAPI blocks there forever). A plugin that then also returns an error or
+inline chunks gets the error in-stream, or a warning and its inline chunks dropped.
+
+Errors raised before the first payload surface as ordinary HTTP errors; the HTTP layer
+turns later ones into the client format's in-stream error frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from proxy.errors import PluginCallError, PluginProtocolError, PluginTimeoutError
+from proxy.plugins import codec, schema
+from proxy.plugins.methods import Method
+from proxy.plugins.plugin import Plugin
+from proxy.plugins.scopes import ScopeRegistry
+from proxy.plugins.streams import BridgeStream, StreamRegistry
+
+log = logging.getLogger("cliproxy.plugins")
+
+
+@dataclass(frozen=True)
+class ExecutorReply:
+    payload: bytes
+    headers: dict[str, list[str]]
+
+
+class StreamFailed(PluginCallError):
+    """The plugin ended its stream with an error (emit or close with `error`)."""
+
+    status = 500
+
+
+async def execute(
+    plugin: Plugin, request: dict[str, Any], scopes: ScopeRegistry, request_id: str,
+    method: Method = Method.EXECUTOR_EXECUTE,
+) -> ExecutorReply:
+    scope = scopes.open(plugin.id, request_id)
+    try:
+        body = codec.encode(schema.EXECUTOR_REQUEST, request, {"host_callback_id": scope.id})
+        reply = await plugin.call(method, body, schema.EXECUTOR_RESPONSE)
+    finally:
+        scopes.close(scope)
+    return ExecutorReply(reply["Payload"] or b"", reply["Headers"] or {})
+
+
+async def execute_stream(
+    plugin: Plugin, request: dict[str, Any], streams: StreamRegistry, scopes: ScopeRegistry,
+    request_id: str, idle_timeout: float = 0,
+) -> AsyncIterator[bytes]:
+    bridge = streams.open()
+    scope = scopes.open(plugin.id, request_id)
+    body = codec.encode(
+        schema.EXECUTOR_REQUEST, request,
+        {"stream_id": bridge.id, "host_callback_id": scope.id},
+    )
+    call = asyncio.ensure_future(
+        plugin.call(Method.EXECUTOR_EXECUTE_STREAM, body, schema.EXECUTOR_STREAM_RESPONSE)
+    )
+    filled = asyncio.ensure_future(bridge.filled.wait())
+    try:
+        await asyncio.wait({call, filled}, return_when=asyncio.FIRST_COMPLETED)
+        if call.done():
+            chunks = _inline_chunks(call.result())
+            if chunks:
+                bridge.abort()
+                for payload in chunks:
+                    yield payload
+                return
+            async for payload in _drain(bridge, plugin, idle_timeout):
+                yield payload
+            return
+        log.debug("plugin %s emits synchronously past the buffer; streaming early", plugin.id)
+        async for payload in _drain(bridge, plugin, idle_timeout):
+            yield payload
+        if _inline_chunks(await call):
+            log.warning("plugin %s returned inline chunks after streaming through "
+                        "host.stream.emit; the inline chunks were dropped", plugin.id)
+    finally:
+        filled.cancel()
+        if call.done() and not call.cancelled():
+            call.exception()  # retrieved: an error after the client left is not news
+        else:
+            call.cancel()  # stops waiting only; a running native call finishes on its worker
+        streams.forget(bridge)
+        scopes.close(scope)
+
+
+def _inline_chunks(result: dict[str, Any]) -> list[bytes]:
+    chunks = result["chunks"] or []
+    if any(c["Err"] is not None for c in chunks):
+        raise PluginProtocolError(
+            "decode plugin result executor.execute_stream: inline chunks cannot carry Err; "
+            "report stream errors with host.stream.emit or host.stream.close"
+        )
+    return [c["Payload"] or b"" for c in chunks]
+
+
+async def _drain(bridge: BridgeStream, plugin: Plugin, idle_timeout: float) -> AsyncIterator[bytes]:
+    while True:
+        try:
+            chunk = await asyncio.wait_for(bridge.next(), idle_timeout or None)
+        except asyncio.TimeoutError:
+            raise PluginTimeoutError(
+                f"plugin {plugin.id} sent no stream chunk for {idle_timeout:g}s",
+                plugin_id=plugin.id,
+            ) from None
+        if chunk is None:
+            return
+        if chunk.error:
+            raise StreamFailed(chunk.error, plugin_id=plugin.id)
+        if chunk.payload:
+            yield chunk.payload

@@ -1,0 +1,170 @@
+"""The plugin host: applies the configuration to the set of loaded plugins.
+
+`apply` runs on a worker thread (it makes blocking plugin calls) and is serialised. For each
+selected file of an enabled plugin it opens the library if needed (a new path for a loaded
+id is a hot reload: the old library is retired, not shut down, 01 §3.10), sends
+`plugin.register` the first time and `plugin.reconfigure` after, and validates the reply.
+A failure affects only that plugin: it stays inactive with its reason recorded and
+everything else goes on. The result is a `Snapshot` of the active plugins ordered by
+priority descending, then id ascending (02 §0.5), published atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proxy.config import Config
+from proxy.errors import PluginLoadError, ProxyError
+from proxy.native.library import NativeLibrary
+from proxy.plugins import discovery, registration, schema
+from proxy.plugins.dispatch import CallRunner
+from proxy.plugins.host_calls import HostCalls
+from proxy.plugins.methods import Method
+from proxy.plugins.plugin import Plugin
+
+log = logging.getLogger("cliproxy.plugins")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    plugins: tuple[Plugin, ...] = ()
+
+    def with_capability(self, flag: str) -> Iterator[Plugin]:
+        return (p for p in self.plugins if p.has(flag))
+
+    def get(self, plugin_id: str) -> Plugin | None:
+        return next((p for p in self.plugins if p.id == plugin_id), None)
+
+
+@dataclass(frozen=True)
+class PluginStatus:
+    """One row of `cliproxy plugins list` and the management view."""
+
+    id: str
+    path: str
+    enabled: bool
+    priority: int
+    status: str  # active | disabled | error
+    error: str = ""
+    metadata: dict[str, object] = field(default_factory=dict)
+    capabilities: tuple[str, ...] = ()
+    schema_version: int = 0
+
+
+class PluginHost:
+    def __init__(self, runner: CallRunner, host_calls: HostCalls) -> None:
+        self.runner = runner
+        self.host_calls = host_calls
+        self.snapshot = Snapshot()
+        self._plugins: dict[str, Plugin] = {}
+        self._retired: list[Plugin] = []
+        self._statuses: list[PluginStatus] = []
+        self._lock = threading.Lock()
+
+    def apply(self, config: Config) -> Snapshot:
+        with self._lock:
+            if not config.plugins.enabled:
+                self.snapshot = Snapshot()
+                self._statuses = [
+                    PluginStatus(e.id, e.path, e.enabled, e.priority, "disabled",
+                                 "plugins.enabled is false")
+                    for e in config.plugins.configs.values()
+                ]
+                return self.snapshot
+            selected = discovery.select(config)
+            active: list[Plugin] = []
+            for candidate in selected:
+                plugin = self._load_and_register(candidate, config)
+                if plugin.active:
+                    active.append(plugin)
+            active.sort(key=lambda p: (-p.priority, p.id))
+            self.snapshot = Snapshot(tuple(active))
+            self._statuses = self._describe(config, {c.id for c in selected})
+            return self.snapshot
+
+    def _load_and_register(self, candidate: discovery.Candidate, config: Config) -> Plugin:
+        entry = config.plugins.configs[candidate.id]
+        plugin = self._plugins.get(candidate.id)
+        if plugin is not None and plugin.library is not None and plugin.path != candidate.path:
+            log.info("plugin %s hot reloaded from %s (retired %s)", plugin.id, candidate.path,
+                     plugin.path)
+            self._retired.append(plugin)
+            plugin = None
+        if plugin is None or plugin.library is None:
+            plugin = Plugin(candidate.id, candidate.path, self.runner)
+            self._plugins[candidate.id] = plugin
+            try:
+                plugin.library = NativeLibrary.open(
+                    candidate.path, self.host_calls.for_plugin(candidate.id)
+                )
+            except PluginLoadError as exc:
+                plugin.error = exc.message
+                log.warning("%s", exc.message)
+                return plugin
+            log.info("plugin %s loaded from %s", plugin.id, plugin.path)
+        plugin.priority = entry.priority
+        self._register(plugin, entry.config_yaml, config.plugins.call_timeout)
+        return plugin
+
+    def _register(self, plugin: Plugin, config_yaml: str, timeout: float) -> None:
+        method = Method.PLUGIN_RECONFIGURE if plugin.registered_once else Method.PLUGIN_REGISTER
+        try:
+            reply = plugin.call_blocking(
+                method, registration.request(config_yaml), schema.REGISTRATION, timeout
+            )
+            plugin.registration = registration.validate(reply)
+            plugin.error = ""
+            if not plugin.registered_once:
+                log.info("plugin %s registered: %s %s, capabilities %s", plugin.id,
+                         plugin.registration.name, plugin.registration.metadata["Version"],
+                         ", ".join(plugin.registration.flags))
+        except ProxyError as exc:
+            plugin.registration = None
+            plugin.error = f"{method.value} failed: {exc.message}"
+            log.warning("plugin %s: %s", plugin.id, plugin.error)
+        finally:
+            plugin.registered_once = True
+
+    def _describe(self, config: Config, selected: set[str]) -> list[PluginStatus]:
+        rows: list[PluginStatus] = []
+        ids = sorted(set(config.plugins.configs) | set(self._plugins))
+        for plugin_id in ids:
+            entry = config.plugins.configs.get(plugin_id)
+            plugin = self._plugins.get(plugin_id)
+            enabled = bool(entry and entry.enabled)
+            priority = entry.priority if entry else 0
+            path = plugin.path if plugin else (entry.path if entry else "")
+            if not enabled:
+                rows.append(PluginStatus(plugin_id, path, False, priority, "disabled"))
+            elif plugin_id not in selected:
+                where = entry.path if entry and entry.path else str(Path(config.plugins.dir))
+                rows.append(PluginStatus(plugin_id, path, True, priority, "error",
+                                         f"no plugin file found for it in {where}"))
+            elif plugin is not None and plugin.active and plugin.registration is not None:
+                reg = plugin.registration
+                rows.append(PluginStatus(plugin_id, plugin.path, True, priority, "active",
+                                         metadata=reg.metadata, capabilities=reg.flags,
+                                         schema_version=reg.schema_version))
+            else:
+                rows.append(PluginStatus(plugin_id, path, True, priority, "error",
+                                         plugin.error if plugin else "not loaded"))
+        return rows
+
+    def statuses(self) -> list[PluginStatus]:
+        return list(self._statuses)
+
+    def shutdown(self, timeout: float) -> None:
+        """Drains and shuts down every loaded and retired library (blocking)."""
+        with self._lock:
+            libraries = [p.library for p in [*self._plugins.values(), *self._retired] if p.library]
+            self.snapshot = Snapshot()
+            self._plugins.clear()
+            self._retired.clear()
+        for library in libraries:
+            if not library.shutdown(timeout):
+                log.warning("plugin %s still had calls running after %gs; its shutdown will run "
+                            "when they return", library.path, timeout)

@@ -1,0 +1,83 @@
+"""`model.static`, `model.register` and `executor.identifier`: what each plugin serves.
+
+Called after every config apply, in snapshot order (02 §2-3, §12). A plugin that declares
+`model_provider` is asked `model.static` (and never `model.register`); one that declares
+only `model_registrar` is asked `model.register`; executors with scope `oauth` contribute
+no static models. The provider named in the reply (lower-cased) is also the plugin's
+executor provider key, falling back to `executor.identifier`. A failing plugin is logged
+and contributes nothing this round.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from proxy.errors import ProxyError
+from proxy.plugins import codec, schema
+from proxy.plugins.host import Snapshot
+from proxy.plugins.methods import Method
+from proxy.plugins.plugin import Plugin
+
+log = logging.getLogger("cliproxy.plugins")
+
+
+@dataclass(frozen=True)
+class PluginModels:
+    plugin: Plugin
+    provider: str
+    models: tuple[dict[str, Any], ...]
+
+
+def collect(snapshot: Snapshot, host_summary: dict[str, Any]) -> list[PluginModels]:
+    """Blocking: asks every plugin that provides models or executes for its list."""
+    found: list[PluginModels] = []
+    for plugin in snapshot.plugins:
+        try:
+            entry = _ask(plugin, host_summary)
+        except ProxyError as exc:
+            log.warning("plugin %s: listing models failed: %s", plugin.id, exc.message)
+            continue
+        if entry is not None:
+            found.append(entry)
+    return found
+
+
+def _ask(plugin: Plugin, host_summary: dict[str, Any]) -> PluginModels | None:
+    registration = plugin.registration
+    if registration is None:
+        return None
+    oauth_only = plugin.has("executor") and registration.executor_scope == "oauth"
+    provider, models = "", []
+    if plugin.has("model_provider") and not oauth_only:
+        request = codec.encode(
+            schema.STATIC_MODEL_REQUEST, {"Plugin": registration.metadata, "Host": host_summary}
+        )
+        reply = plugin.call_blocking(Method.MODEL_STATIC, request, schema.MODEL_RESPONSE)
+        provider, models = reply["Provider"], reply["Models"]
+    elif plugin.has("model_registrar") and not oauth_only:
+        request = codec.encode(schema.MODEL_REGISTRATION_REQUEST, {"Plugin": registration.metadata})
+        reply = plugin.call_blocking(
+            Method.MODEL_REGISTER, request, schema.MODEL_REGISTRATION_RESPONSE
+        )
+        provider, models = reply["Provider"], reply["Models"]
+    provider = provider.strip().lower()
+    if not provider and plugin.has("executor"):
+        provider = executor_identifier(plugin)
+    if not provider:
+        if models:
+            log.warning("plugin %s listed models without a provider; ignored", plugin.id)
+        return None
+    cleaned = tuple({**m, "ID": m["ID"].strip()} for m in models if m["ID"].strip())
+    return PluginModels(plugin, provider, cleaned)
+
+
+def executor_identifier(plugin: Plugin) -> str:
+    """The executor's provider key; "" on any failure (02 §1)."""
+    try:
+        reply = plugin.call_blocking(Method.EXECUTOR_IDENTIFIER, b"{}", schema.IDENTIFIER)
+    except ProxyError as exc:
+        log.warning("plugin %s: executor.identifier failed: %s", plugin.id, exc.message)
+        return ""
+    return reply["identifier"].strip().lower()

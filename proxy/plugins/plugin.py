@@ -1,0 +1,92 @@
+"""One plugin id: its loaded library, its registration, and its health counters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from proxy.errors import PluginCallError, PluginTimeoutError, ProxyError
+from proxy.native.library import NativeLibrary
+from proxy.plugins import codec, envelope
+from proxy.plugins.dispatch import CallRunner
+from proxy.plugins.methods import Method
+from proxy.plugins.registration import Registration
+
+log = logging.getLogger("cliproxy.plugins")
+
+
+@dataclass
+class Health:
+    calls: int = 0
+    errors: int = 0
+    timeouts: int = 0
+
+
+class Plugin:
+    """A plugin as the rest of the proxy sees it. Calls are made through `call` (async, on
+    the worker pool) or `call_blocking` (from a non-loop thread)."""
+
+    def __init__(self, plugin_id: str, path: str, runner: CallRunner) -> None:
+        self.id = plugin_id
+        self.path = path
+        self.priority = 0
+        self.library: NativeLibrary | None = None
+        self.registration: Registration | None = None
+        self.error = ""
+        self.registered_once = False
+        self.health = Health()
+        self._runner = runner
+
+    @property
+    def active(self) -> bool:
+        return self.library is not None and self.registration is not None and not self.error
+
+    def has(self, flag: str) -> bool:
+        return self.registration is not None and self.registration.has(flag)
+
+    @property
+    def schema_version(self) -> int:
+        return self.registration.schema_version if self.registration else 1
+
+    def _invoke(self, method: Method, request: bytes, result: codec.Kind) -> Any:
+        if self.library is None:
+            raise PluginCallError(f"plugin {self.id} is not loaded", plugin_id=self.id)
+        reply = self.library.call(method.value, request)
+        return envelope.decode_reply(method.value, reply, result)
+
+    def _label(self, method: Method) -> str:
+        return f"plugin {self.id} ({method.value})"
+
+    async def call(
+        self, method: Method, request: bytes, result: codec.Kind, timeout: float | None = None
+    ) -> Any:
+        self.health.calls += 1
+        try:
+            return await self._runner.run(
+                self._label(method), lambda: self._invoke(method, request, result), timeout
+            )
+        except ProxyError as exc:
+            self._count(exc)
+            raise
+
+    def call_blocking(
+        self, method: Method, request: bytes, result: codec.Kind, timeout: float | None = None
+    ) -> Any:
+        self.health.calls += 1
+        try:
+            return self._runner.run_blocking(
+                self._label(method), lambda: self._invoke(method, request, result), timeout
+            )
+        except ProxyError as exc:
+            self._count(exc)
+            raise
+
+    def _count(self, exc: ProxyError) -> None:
+        if isinstance(exc, PluginTimeoutError):
+            self.health.timeouts += 1
+            log.warning("%s", exc.message, extra={"plugin_id": self.id})
+        else:
+            self.health.errors += 1
+        if isinstance(exc, PluginCallError):
+            exc.plugin_id = self.id

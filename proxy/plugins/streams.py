@@ -1,0 +1,135 @@
+"""The executor stream bridge: chunks a plugin pushes with `host.stream.emit`.
+
+A bridge stream is opened before `executor.execute_stream` is called and read by the
+response on the event loop. Producers are plugin threads (any number, any time); emit
+queues a chunk and blocks only while `capacity` chunks wait to be read. Close delivers what
+is queued, then an optional terminal error, then the end. Abort (client gone, inline reply,
+call failure) drops the queue and makes every pending and later emit fail with
+"stream N is not open", the plugin's only signal that nobody is listening (03 §3.10-3.11).
+
+CLIProxyAPI starts reading only after the call returns, so a plugin that emits more than
+16 chunks synchronously inside the call deadlocks there. Here the reader is told when the
+queue fills during the call and starts streaming at once (see pipeline/execute.py): memory
+stays bounded by `capacity` and nothing deadlocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+
+class StreamNotOpen(Exception):
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(f"stream {stream_id} is not open")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    payload: bytes = b""
+    error: str = ""
+
+
+class BridgeStream:
+    def __init__(self, stream_id: str, capacity: int, loop: asyncio.AbstractEventLoop) -> None:
+        self.id = stream_id
+        self._capacity = capacity
+        self._loop = loop
+        self._queue: deque[Chunk] = deque()
+        self._lock = threading.Condition()
+        self._open = True  # accepting emits
+        self._ended = False  # closed by the plugin: drain, then end
+        self._close_error = ""
+        self._ready = asyncio.Event()
+        self.filled = asyncio.Event()  # the queue reached capacity at least once
+
+    # -- producer side: any thread ---------------------------------------------------------
+
+    def emit(self, chunk: Chunk) -> None:
+        with self._lock:
+            while self._open and len(self._queue) >= self._capacity:
+                self._lock.wait()
+            if not self._open:
+                raise StreamNotOpen(self.id)
+            self._queue.append(chunk)
+            full = len(self._queue) >= self._capacity
+        self._wake(full)
+
+    def close(self, error: str = "") -> None:
+        with self._lock:
+            if not self._open:
+                return
+            self._open, self._ended, self._close_error = False, True, error
+            self._lock.notify_all()
+        self._wake(False)
+
+    # -- consumer side: the event loop ------------------------------------------------------
+
+    async def next(self) -> Chunk | None:
+        """The next chunk, a terminal error chunk after a close with error, or None at end."""
+        while True:
+            self._ready.clear()
+            with self._lock:
+                if self._queue:
+                    chunk = self._queue.popleft()
+                    self._lock.notify_all()
+                    return chunk
+                if self._ended:
+                    error, self._close_error = self._close_error, ""
+                    return Chunk(error=error) if error else None
+                if not self._open:
+                    return None
+            await self._ready.wait()
+
+    def abort(self) -> None:
+        with self._lock:
+            self._open, self._ended = False, False
+            self._queue.clear()
+            self._lock.notify_all()
+        self._wake(False)
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def _wake(self, full: bool) -> None:
+        def signal() -> None:
+            self._ready.set()
+            if full:
+                self.filled.set()
+
+        try:
+            self._loop.call_soon_threadsafe(signal)
+        except RuntimeError:  # the loop is gone (shutdown); nobody is reading any more
+            pass
+
+
+class StreamRegistry:
+    """Bridge streams by id. Ids are decimal strings from "1", as CLIProxyAPI issues them."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._ids = itertools.count(1)
+        self._streams: dict[str, BridgeStream] = {}
+        self._lock = threading.Lock()
+
+    def open(self) -> BridgeStream:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            stream = BridgeStream(str(next(self._ids)), self.capacity, loop)
+            self._streams[stream.id] = stream
+        return stream
+
+    def get(self, stream_id: str) -> BridgeStream | None:
+        return self._streams.get(stream_id)
+
+    def forget(self, stream: BridgeStream) -> None:
+        stream.abort()
+        with self._lock:
+            self._streams.pop(stream.id, None)
+
+    def __len__(self) -> int:
+        return len(self._streams)

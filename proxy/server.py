@@ -1,0 +1,59 @@
+"""Hypercorn, started in-process: HTTP/1.1 and h2c (prior knowledge and Upgrade) on the
+plain port, h2 over TLS through ALPN when `tls.enable` is set.
+
+SIGINT and SIGTERM shut down gracefully: stop accepting, let in-flight requests and streams
+finish (up to `limits.graceful-shutdown-seconds`), then drain and shut down the plugins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config as HypercornConfig
+
+from proxy.config import Config
+from proxy.http.app import create_app
+from proxy.runtime import Runtime
+
+log = logging.getLogger("cliproxy")
+
+
+def hypercorn_config(config: Config) -> HypercornConfig:
+    hc = HypercornConfig()
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    hc.bind = [f"{host}:{config.port}"]
+    if config.tls.enable:
+        hc.certfile = str(config.base_dir / config.tls.cert)
+        hc.keyfile = str(config.base_dir / config.tls.key)
+    hc.alpn_protocols = ["h2", "http/1.1"]
+    hc.h2_max_concurrent_streams = config.limits.h2_max_concurrent_streams
+    hc.keep_alive_timeout = config.limits.keep_alive_timeout
+    hc.graceful_timeout = config.limits.graceful_timeout
+    hc.accesslog = None
+    hc.errorlog = logging.getLogger("cliproxy.server")
+    return hc
+
+
+async def serve(runtime: Runtime) -> None:
+    """Applies the configuration, serves until a signal arrives, then shuts down."""
+    await asyncio.to_thread(runtime.apply, runtime.config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    watcher = asyncio.create_task(runtime.watch())
+    scheme = "https" if runtime.config.tls.enable else "http"
+    log.info("cliproxy serving on %s://%s:%d (%d models)", scheme, runtime.config.host,
+             runtime.config.port, len(runtime.current.catalog.models))
+    try:
+        await hypercorn_serve(create_app(runtime), hypercorn_config(runtime.config),
+                              shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    finally:
+        watcher.cancel()
+        log.info("shutting down plugins")
+        await asyncio.to_thread(runtime.shutdown)
