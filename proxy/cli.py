@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -56,10 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     runtime = Runtime(config)
     if args.command == "plugins":
         return _plugins_list(runtime, args.json)
-    try:
-        asyncio.run(serve(runtime))
-    except KeyboardInterrupt:
-        pass
+    drained = True
+    with contextlib.suppress(KeyboardInterrupt):
+        drained = asyncio.run(serve(runtime))
+    if not drained:
+        # A plugin call that never returns pins a worker thread, and the interpreter would
+        # wait for it forever at exit. Everything else is already shut down.
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
     return 0
 
 

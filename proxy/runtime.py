@@ -81,7 +81,7 @@ class Runtime:
     async def watch(self) -> None:
         """Polls the config file until cancelled."""
         source = self.config.source
-        if source is None:
+        if source is None or not self.config.watch_interval:
             return
         seen = _stamp(source)
         while True:
@@ -91,10 +91,12 @@ class Runtime:
                 seen = stamp
                 await self.reload()
 
-    def shutdown(self) -> None:
-        """Blocking: drains and shuts down every plugin, then the worker pool."""
-        self.host.shutdown(self.config.plugins.shutdown_timeout)
+    def shutdown(self) -> bool:
+        """Blocking: drains and shuts down every plugin, then the worker pool. False when a
+        plugin call was still running (native code cannot be interrupted)."""
+        drained = self.host.shutdown(self.config.plugins.shutdown_timeout)
         self.runner.close()
+        return drained
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

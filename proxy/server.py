@@ -11,9 +11,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
+from starlette.routing import BaseRoute
 
 from proxy.config import Config
 from proxy.http.app import create_app
@@ -38,8 +40,9 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     return hc
 
 
-async def serve(runtime: Runtime) -> None:
-    """Applies the configuration, serves until a signal arrives, then shuts down."""
+async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> bool:
+    """Applies the configuration, serves until a signal arrives, then shuts down. Returns
+    False when a plugin call was still running at the end (see Runtime.shutdown)."""
     await asyncio.to_thread(runtime.apply, runtime.config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -51,9 +54,10 @@ async def serve(runtime: Runtime) -> None:
     log.info("cliproxy serving on %s://%s:%d (%d models)", scheme, runtime.config.host,
              runtime.config.port, len(runtime.current.catalog.models))
     try:
-        await hypercorn_serve(create_app(runtime), hypercorn_config(runtime.config),
+        await hypercorn_serve(create_app(runtime, extra_routes), hypercorn_config(runtime.config),
                               shutdown_trigger=stop.wait)  # type: ignore[arg-type]
     finally:
         watcher.cancel()
         log.info("shutting down plugins")
-        await asyncio.to_thread(runtime.shutdown)
+        drained = await asyncio.to_thread(runtime.shutdown)
+    return drained

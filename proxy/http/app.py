@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proxy.http import routes
@@ -48,13 +50,16 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return Response(status_code=404)
 
 
-def create_app(runtime: Runtime) -> ASGIApp:
+def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
+    """The proxy's ASGI app; `extra_routes` are mounted beside the proxy's own (embedding,
+    benchmarks)."""
     app = Starlette(
         routes=[
             Route("/healthz", routes.healthz, methods=["GET", "HEAD"]),
             Route("/", routes.root, methods=["GET"]),
             Route("/v1/models", routes.list_models, methods=["GET"]),
             Route("/v1/chat/completions", routes.chat_completions, methods=["POST"]),
+            *extra_routes,
         ],
         exception_handlers={404: _not_found, 405: _not_found},
     )

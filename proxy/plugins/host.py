@@ -157,14 +157,18 @@ class PluginHost:
     def statuses(self) -> list[PluginStatus]:
         return list(self._statuses)
 
-    def shutdown(self, timeout: float) -> None:
-        """Drains and shuts down every loaded and retired library (blocking)."""
+    def shutdown(self, timeout: float) -> bool:
+        """Drains and shuts down every loaded and retired library (blocking). False when
+        some plugin still had calls running after `timeout`."""
         with self._lock:
             libraries = [p.library for p in [*self._plugins.values(), *self._retired] if p.library]
             self.snapshot = Snapshot()
             self._plugins.clear()
             self._retired.clear()
+        drained = True
         for library in libraries:
             if not library.shutdown(timeout):
+                drained = False
                 log.warning("plugin %s still had calls running after %gs; its shutdown will run "
                             "when they return", library.path, timeout)
+        return drained

@@ -10,6 +10,7 @@ wrappers use snake_case. Adapters encode and decode through these tables with
 from __future__ import annotations
 
 from proxy.native._cliproxy import lib
+
 from proxy.plugins.codec import Field, ListOf, Ptr, Struct
 
 STRINGS = ListOf("string")

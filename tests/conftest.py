@@ -1,0 +1,209 @@
+"""Shared fixtures: built example plugins, compiled test plugins, and a real server.
+
+The server runs as a subprocess (`python -m proxy serve`) on a free loopback port, exactly
+as a user starts it; tests talk to it with httpx over HTTP/1.1, h2c and h2 over TLS.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / "examples" / "plugin" / "bin"
+TEST_PLUGIN_SOURCE = ROOT / "tests" / "plugins" / "testplugin.c"
+EXT = ".dylib" if sys.platform == "darwin" else ".so"
+LANGS = ("c", "rust", "go")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skips when run by hand; under CI a missing prerequisite is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: missing prerequisites fail instead of skipping)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def examples_built() -> Path:
+    """Builds every example plugin with `make plugins`, once per session."""
+    result = subprocess.run(["make", "-s", "plugins"], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"make plugins failed:\n{result.stdout}\n{result.stderr}")
+    return BIN
+
+
+@pytest.fixture(scope="session")
+def example(examples_built: Path):  # type: ignore[no-untyped-def]
+    """example("executor", "rust") -> path of the built example, or skip/fail if absent."""
+
+    def path(capability: str, lang: str) -> Path:
+        built = examples_built / f"{capability}-{lang}{EXT}"
+        tool = {"c": "cc", "rust": "cargo", "go": "go"}[lang]
+        require(built.is_file(), f"{built.name} was not built ({tool} missing?)")
+        return built
+
+    return path
+
+
+@pytest.fixture(scope="session")
+def test_plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The misbehaving test plugin in each of its compile-time variants."""
+    require(shutil.which("cc") is not None, "no C compiler (cc) for the test plugins")
+    out = tmp_path_factory.mktemp("test-plugins")
+    variants = {
+        "testplugin": [],
+        "no-init": ["-DVARIANT_NO_INIT"],
+        "init-fails": ["-DVARIANT_INIT_FAILS"],
+        "abi-0": ["-DVARIANT_ABI=0"],
+        "abi-2": ["-DVARIANT_ABI=2"],
+        "null-call": ["-DVARIANT_NULL_CALL"],
+    }
+    built: dict[str, Path] = {}
+    for name, flags in variants.items():
+        target = out / f"{name}{EXT}"
+        subprocess.run(
+            ["cc", "-O1", "-g", "-fPIC", "-shared", *flags, f"-I{ROOT / 'abi' / 'include'}",
+             f"-I{ROOT / 'examples' / 'plugin' / 'c' / 'common'}", str(TEST_PLUGIN_SOURCE),
+             "-o", str(target), "-lpthread"],
+            check=True,
+        )
+        built[name] = target
+    return built
+
+
+@pytest.fixture
+def marker_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the test plugin writes markers and waits for gates (CLIPROXY_TEST_DIR)."""
+    directory = tmp_path / "markers"
+    directory.mkdir()
+    monkeypatch.setenv("CLIPROXY_TEST_DIR", str(directory))
+    return directory
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Polls a condition that an outside process makes true (a file, a log line)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ProxyServer:
+    """`python -m proxy serve` on a free loopback port, with its log captured."""
+
+    def __init__(self, directory: Path, config_text: str, env: dict[str, str]) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.config_path = directory / "config.yaml"
+        self.write_config(config_text)
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._log: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "proxy", "--config", str(self.config_path), "serve"],
+            cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1,
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.wait_log("Running on", timeout=60)
+
+    def write_config(self, text: str) -> None:
+        self.config_path.write_text(text.replace("{port}", str(self.port)))
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+
+    @property
+    def log(self) -> str:
+        while not self._lines.empty():
+            self._log.append(self._lines.get_nowait())
+        return "".join(self._log)
+
+    def wait_log(self, text: str, timeout: float = 30.0, after: int = 0) -> str:
+        """Blocks until `text` appears in the log (after character offset `after`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.log
+            if text in current[after:]:
+                return current
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited ({self.process.returncode}):\n{current}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{text!r} not in server log after {timeout}s:\n{current}")
+            try:
+                self._log.append(self._lines.get(timeout=min(remaining, 0.5)))
+            except queue.Empty:
+                pass
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, timeout: float = 30.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError(f"server did not stop on SIGTERM:\n{self.log}") from None
+        return self.process.returncode
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+    """start_server(config_text) -> ProxyServer; `{port}` in the text is the chosen port."""
+    servers: list[ProxyServer] = []
+
+    def start(config_text: str) -> ProxyServer:
+        directory = tmp_path / f"server{len(servers)}"
+        directory.mkdir()
+        server = ProxyServer(directory, config_text, dict(os.environ))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def plugin_config(
+    plugins: dict[str, Path | tuple[Path, str]], extra: str = "", plugin_settings: str = ""
+) -> str:
+    """A config loading each plugin by path; a tuple adds YAML lines to its entry,
+    `plugin_settings` adds keys under `plugins:` and `extra` top-level keys."""
+    lines = ["host: 127.0.0.1", "port: {port}", "config-watch-interval-seconds: 0.05", extra,
+             "plugins:", "  enabled: true"]
+    lines += [f"  {line}" for line in plugin_settings.splitlines() if line.strip()]
+    lines += ["  configs:"]
+    for plugin_id, spec in plugins.items():
+        path, more = spec if isinstance(spec, tuple) else (spec, "")
+        lines += [f"    {plugin_id}:", "      enabled: true", f"      path: {path}"]
+        lines += [f"      {line}" for line in more.splitlines() if line.strip()]
+    return "\n".join(lines) + "\n"

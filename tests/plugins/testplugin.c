@@ -1,0 +1,470 @@
+/*
+ * A deliberately misbehaving plugin for the test suite.
+ *
+ * Compile-time variants break the load itself:
+ *   -DVARIANT_NO_INIT        exports no cliproxy_plugin_init
+ *   -DVARIANT_INIT_FAILS     init returns 3 (after setting shutdown, which the host must call)
+ *   -DVARIANT_ABI=N          reports ABI version N
+ *   -DVARIANT_NULL_CALL      leaves the call pointer NULL
+ * At run time the config (`register:`) breaks registration, and the requested model picks
+ * how executor.execute / execute_stream misbehave (see the table in execute()).
+ *
+ * Markers: when CLIPROXY_TEST_DIR is set, the plugin writes small files there so tests can
+ * observe what happened inside the process (shutdown ran, an emit failed, ...), and waits
+ * for "gate" files the tests create.
+ */
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cliproxy_example.h"
+
+#ifndef VARIANT_ABI
+#define VARIANT_ABI CLIPROXY_ABI_VERSION
+#endif
+
+static const cliproxy_host_api *host;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char register_mode[64] = "ok";
+static char plugin_name[64] = "testplugin";
+static int shut_down;
+
+/* ------------------------------------------------------------------ allocation ledger */
+
+#define LEDGER_SIZE 4096
+static struct { void *ptr; size_t len; } ledger[LEDGER_SIZE];
+static long allocated, freed, bad_frees;
+
+static void *ledger_track(void *ptr, size_t len) {
+    pthread_mutex_lock(&lock);
+    allocated++;
+    for (int i = 0; i < LEDGER_SIZE; i++)
+        if (!ledger[i].ptr) { ledger[i].ptr = ptr; ledger[i].len = len; break; }
+    pthread_mutex_unlock(&lock);
+    return ptr;
+}
+
+static void plugin_free(void *ptr, size_t len) {
+    pthread_mutex_lock(&lock);
+    int found = 0;
+    for (int i = 0; i < LEDGER_SIZE; i++)
+        if (ledger[i].ptr == ptr) {
+            found = 1;
+            if (ledger[i].len != len) bad_frees++;
+            ledger[i].ptr = NULL;
+            break;
+        }
+    if (found) freed++; else bad_frees++;
+    pthread_mutex_unlock(&lock);
+    if (found) free(ptr);
+}
+
+static int reply_bytes(cliproxy_buffer *response, const char *bytes, size_t n, int rc) {
+    char *copy = malloc(n ? n : 1);
+    memcpy(copy, bytes, n);
+    response->ptr = ledger_track(copy, n);
+    response->len = n;
+    return rc;
+}
+
+static int reply_text(cliproxy_buffer *response, const char *text, int rc) {
+    return reply_bytes(response, text, strlen(text), rc);
+}
+
+static int reply_buf(cliproxy_buffer *response, cpx_buf *b, int rc) {
+    int out = reply_bytes(response, b->data ? b->data : "", b->len, rc);
+    free(b->data);
+    return out;
+}
+
+/* ------------------------------------------------------------------ markers and gates */
+
+static void marker(const char *name, const char *content) {
+    const char *dir = getenv("CLIPROXY_TEST_DIR");
+    if (!dir) return;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) { fputs(content, f); fclose(f); }
+}
+
+/* Waits until the gate file exists (the test opens it), at most 60 s. */
+static void wait_gate(const char *name) {
+    const char *dir = getenv("CLIPROXY_TEST_DIR");
+    if (!dir) return;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    for (int i = 0; i < 6000 && access(path, F_OK) != 0; i++) usleep(10000);
+}
+
+/* ------------------------------------------------------------------ host calls */
+
+static int host_call(const char *method, const char *json, cpx_buf *reply_out) {
+    cliproxy_buffer reply = {0};
+    int rc = host->call(host->host_ctx, method, (const uint8_t *)json, strlen(json), &reply);
+    if (reply.ptr) {
+        if (reply_out) cpx_buf_append(reply_out, reply.ptr, reply.len);
+        host->free_buffer(reply.ptr, reply.len);
+    }
+    return rc;
+}
+
+static int emit(const char *stream_id, const char *payload) {
+    cpx_buf req = {0}, reply = {0};
+    cpx_buf_puts(&req, "{\"stream_id\":");
+    cpx_buf_json_string(&req, stream_id, strlen(stream_id));
+    cpx_buf_puts(&req, ",\"payload\":\"");
+    cpx_buf_base64(&req, (const unsigned char *)payload, strlen(payload));
+    cpx_buf_puts(&req, "\"}");
+    cpx_buf_append(&req, "", 1);
+    host_call(CLIPROXY_HOST_STREAM_EMIT, req.data, &reply);
+    int ok = reply.len > 10 && !memcmp(reply.data, "{\"ok\":true", 10);
+    free(req.data);
+    free(reply.data);
+    return ok;
+}
+
+static void close_stream(const char *stream_id, const char *error) {
+    cpx_buf req = {0};
+    cpx_buf_puts(&req, "{\"stream_id\":");
+    cpx_buf_json_string(&req, stream_id, strlen(stream_id));
+    cpx_buf_puts(&req, ",\"error\":");
+    cpx_buf_json_string(&req, error, strlen(error));
+    cpx_buf_puts(&req, "}");
+    cpx_buf_append(&req, "", 1);
+    host_call(CLIPROXY_HOST_STREAM_CLOSE, req.data, NULL);
+    free(req.data);
+}
+
+/* ------------------------------------------------------------------ registration */
+
+static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
+    const char *encoded = cpx_json_str(cpx_json_get(request, "config_yaml"));
+    if (encoded) {
+        size_t n;
+        unsigned char *yaml = cpx_base64_decode(encoded, strlen(encoded), &n);
+        if (yaml) {
+            pthread_mutex_lock(&lock);
+            if (!cpx_config_value((const char *)yaml, n, "register", register_mode, sizeof register_mode))
+                strcpy(register_mode, "ok");
+            cpx_config_value((const char *)yaml, n, "name", plugin_name, sizeof plugin_name);
+            pthread_mutex_unlock(&lock);
+            free(yaml);
+        }
+    }
+    const char *mode = register_mode;
+    if (!strcmp(mode, "error"))
+        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"plugin_error\",\"message\":\"license key missing\"}}", 0);
+    if (!strcmp(mode, "garbage")) return reply_text(response, "this is not json", 0);
+    if (!strcmp(mode, "no-capabilities"))
+        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{}}}", 0);
+    if (!strcmp(mode, "no-metadata"))
+        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\"},\"capabilities\":{\"executor\":true}}}", 0);
+    if (!strcmp(mode, "schema-4"))
+        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":4,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"executor\":true}}}", 0);
+    if (!strcmp(mode, "wrong-types"))
+        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":\"one\",\"metadata\":{},\"capabilities\":{}}}", 0);
+    /* ok: Go-style case-insensitive keys on purpose ("Metadata", "name"). */
+    return reply_text(response,
+        "{\"ok\":true,\"result\":{\"schema_version\":3,\"Metadata\":{\"name\":\"testplugin\",\"Version\":\"9.9.9\","
+        "\"Author\":\"tests\",\"GitHubRepository\":\"https://example.invalid/testplugin\"},"
+        "\"capabilities\":{\"model_provider\":true,\"executor\":true,"
+        "\"executor_input_formats\":[\"Chat-Completions\"],\"executor_output_formats\":[\"openai\"]}}}", 0);
+}
+
+static const char *const MODELS[] = {
+    "test-ok", "test-bad-json", "test-rc-envelope", "test-rc-raw", "test-empty", "test-empty-len0",
+    "test-error-status", "test-error-plain", "test-wrong-type", "test-hang", "test-json-error-body",
+    "test-sync-emit", "test-gated", "test-stream-error-early", "test-stream-close-error",
+    "test-stream-error-first", "test-inline-err", "test-never-close", "test-slow-inline",
+};
+
+static int handle_models(cliproxy_buffer *response) {
+    cpx_buf b = {0};
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Provider\":");
+    cpx_buf_json_string(&b, plugin_name, strlen(plugin_name));
+    cpx_buf_puts(&b, ",\"Models\":[");
+    for (size_t i = 0; i < sizeof MODELS / sizeof *MODELS; i++) {
+        cpx_buf_puts(&b, i ? ",{\"ID\":" : "{\"ID\":");
+        cpx_buf_json_string(&b, MODELS[i], strlen(MODELS[i]));
+        cpx_buf_puts(&b, ",\"OwnedBy\":\"tests\",\"Created\":1}");
+    }
+    cpx_buf_puts(&b, "]}}");
+    return reply_buf(response, &b, 0);
+}
+
+/* ------------------------------------------------------------------ execution */
+
+typedef struct {
+    char model[128];
+    char user[128];     /* the payload's "user" field: names gates and markers */
+    long count;         /* the payload's "max_tokens": how many chunks to emit */
+    char stream_id[32];
+} exec_request;
+
+static void read_exec(const cpx_json *request, exec_request *out) {
+    memset(out, 0, sizeof *out);
+    const char *model = cpx_json_str(cpx_json_get(request, "Model"));
+    const char *stream_id = cpx_json_str(cpx_json_get(request, "stream_id"));
+    if (model) snprintf(out->model, sizeof out->model, "%s", model);
+    if (stream_id) snprintf(out->stream_id, sizeof out->stream_id, "%s", stream_id);
+    const char *encoded = cpx_json_str(cpx_json_get(request, "Payload"));
+    if (!encoded) return;
+    size_t n;
+    unsigned char *raw = cpx_base64_decode(encoded, strlen(encoded), &n);
+    if (!raw) return;
+    cpx_doc doc = cpx_json_parse(raw, n);
+    const char *user = cpx_json_str(cpx_json_get(doc.root, "user"));
+    const cpx_json *count = cpx_json_get(doc.root, "max_tokens");
+    if (user) snprintf(out->user, sizeof out->user, "%s", user);
+    if (count && count->kind == CPX_NUMBER) out->count = (long)count->number;
+    cpx_json_free(&doc);
+    free(raw);
+}
+
+static void chunk_json(cpx_buf *b, const char *content) {
+    cpx_buf_puts(b, "{\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":");
+    cpx_buf_json_string(b, content, strlen(content));
+    cpx_buf_puts(b, "}}]}");
+    cpx_buf_append(b, "", 1);
+}
+
+static int execute(const exec_request *r, cliproxy_buffer *response) {
+    const char *m = r->model;
+    if (!strcmp(m, "test-bad-json")) return reply_text(response, "{not json", 0);
+    if (!strcmp(m, "test-rc-envelope"))
+        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"x\",\"message\":\" quota exhausted \",\"http_status\":429}}", 1);
+    if (!strcmp(m, "test-rc-raw")) return reply_text(response, "boom", 7);
+    if (!strcmp(m, "test-empty")) return 0;
+    if (!strcmp(m, "test-empty-len0")) { response->ptr = ledger_track(malloc(1), 0); response->len = 0; return 0; }
+    if (!strcmp(m, "test-error-status"))
+        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"teapot\",\"message\":\"I am a teapot\",\"http_status\":418}}", 0);
+    if (!strcmp(m, "test-error-plain"))
+        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"plugin_error\",\"message\":\"backend unavailable\"}}", 0);
+    if (!strcmp(m, "test-json-error-body"))
+        return reply_text(response, "{\"ok\":false,\"error\":{\"message\":\"{\\\"error\\\":{\\\"message\\\":\\\"upstream says no\\\",\\\"type\\\":\\\"upstream\\\"}}\",\"http_status\":409}}", 0);
+    if (!strcmp(m, "test-wrong-type")) return reply_text(response, "{\"ok\":true,\"result\":{\"Payload\":123}}", 0);
+    if (!strcmp(m, "test-hang")) {
+        wait_gate("release-hang");
+        return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
+    }
+    /* test-ok: {"ok":...} */
+    cpx_buf b = {0};
+    static const char body[] = "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Payload\":\"");
+    cpx_buf_base64(&b, (const unsigned char *)body, sizeof body - 1);
+    cpx_buf_puts(&b, "\"}}");
+    return reply_buf(response, &b, 0);
+}
+
+static void *gated_worker(void *arg) {
+    exec_request *r = arg;
+    cpx_buf c = {0};
+    chunk_json(&c, "first");
+    emit(r->stream_id, c.data);
+    char gate[256];
+    snprintf(gate, sizeof gate, "gate-%s", r->user);
+    wait_gate(gate);
+    c.len = 0;
+    chunk_json(&c, "second");
+    int ok = emit(r->stream_id, c.data);
+    if (!strncmp(r->user, "disconnect", 10)) {
+        for (int i = 0; ok && i < 100000; i++) { ok = emit(r->stream_id, c.data); usleep(1000); }
+        char name[256];
+        snprintf(name, sizeof name, "emit-failed-%s", r->user);
+        marker(name, ok ? "no" : "yes");
+    }
+    close_stream(r->stream_id, "");
+    free(c.data);
+    free(r);
+    return NULL;
+}
+
+static int execute_stream(const exec_request *r, cliproxy_buffer *response) {
+    const char *m = r->model;
+    if (!strcmp(m, "test-stream-error-early"))
+        return reply_text(response, "{\"ok\":false,\"error\":{\"message\":\"slow down\",\"http_status\":429}}", 0);
+    if (!strcmp(m, "test-inline-err"))
+        return reply_text(response, "{\"ok\":true,\"result\":{\"chunks\":[{\"Payload\":\"e30=\",\"Err\":\"boom\"}]}}", 0);
+    if (!strcmp(m, "test-sync-emit")) {
+        cpx_buf c = {0};
+        char text[32];
+        for (long i = 0; i < r->count; i++) {
+            c.len = 0;
+            snprintf(text, sizeof text, "%ld", i);
+            chunk_json(&c, text);
+            if (!emit(r->stream_id, c.data)) break;
+        }
+        free(c.data);
+        close_stream(r->stream_id, "");
+        return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
+    }
+    if (!strcmp(m, "test-stream-close-error") || !strcmp(m, "test-stream-error-first")) {
+        if (!strcmp(m, "test-stream-close-error")) {
+            cpx_buf c = {0};
+            chunk_json(&c, "partial");
+            emit(r->stream_id, c.data);
+            free(c.data);
+        }
+        close_stream(r->stream_id, "upstream exploded");
+        return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
+    }
+    if (!strcmp(m, "test-never-close")) return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
+    if (!strcmp(m, "test-gated")) {
+        exec_request *copy = malloc(sizeof *copy);
+        *copy = *r;
+        pthread_t t;
+        pthread_create(&t, NULL, gated_worker, copy);
+        pthread_detach(t);
+        return reply_text(response, "{\"ok\":true,\"result\":{\"headers\":{\"X-Test\":[\"gated\"]}}}", 0);
+    }
+    if (!strcmp(m, "test-slow-inline")) wait_gate("release-slow");
+    /* test-ok and the rest: two inline chunks */
+    cpx_buf b = {0}, c = {0};
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"chunks\":[{\"Payload\":\"");
+    chunk_json(&c, "in");
+    cpx_buf_base64(&b, (const unsigned char *)c.data, c.len - 1);
+    cpx_buf_puts(&b, "\",\"Err\":null},{\"Payload\":\"");
+    c.len = 0;
+    chunk_json(&c, "line");
+    cpx_buf_base64(&b, (const unsigned char *)c.data, c.len - 1);
+    cpx_buf_puts(&b, "\"}]}}");
+    free(c.data);
+    return reply_buf(response, &b, 0);
+}
+
+/* ------------------------------------------------------------------ test-only methods */
+
+static void *callback_thread(void *arg) {
+    cpx_buf *out = arg;
+    int rc = host_call(CLIPROXY_HOST_LOG, "{\"level\":\"info\",\"message\":\"from a plugin thread\"}", out);
+    cpx_buf_printf(out, " rc=%lld", rc);
+    return NULL;
+}
+
+static void *after_shutdown_thread(void *arg) {
+    (void)arg;
+    for (int i = 0; i < 6000; i++) {
+        pthread_mutex_lock(&lock);
+        int done = shut_down;
+        pthread_mutex_unlock(&lock);
+        if (done) break;
+        usleep(10000);
+    }
+    usleep(20000); /* let the host finish its side of the shutdown */
+    cliproxy_buffer reply = {0};
+    int rc = host->call(host->host_ctx, CLIPROXY_HOST_LOG, (const uint8_t *)"{}", 2, &reply);
+    char text[64];
+    snprintf(text, sizeof text, "rc=%d ptr=%s", rc, reply.ptr ? "set" : "null");
+    marker("after-shutdown", text);
+    return NULL;
+}
+
+static int test_method(const char *method, cliproxy_buffer *response) {
+    cpx_buf b = {0};
+    if (!strcmp(method, "test.frees")) {
+        pthread_mutex_lock(&lock);
+        cpx_buf_printf(&b, "{\"ok\":true,\"result\":{\"allocated\":%lld", allocated);
+        cpx_buf_printf(&b, ",\"freed\":%lld", freed);
+        cpx_buf_printf(&b, ",\"bad_frees\":%lld}}", bad_frees);
+        pthread_mutex_unlock(&lock);
+        return reply_buf(response, &b, 0);
+    }
+    if (!strcmp(method, "test.reentrant")) {
+        cpx_buf log = {0}, info = {0}, unknown = {0};
+        int rc1 = host_call(CLIPROXY_HOST_LOG, "{\"level\":\"warn\",\"message\":\"re-entrant hello\",\"fields\":{\"k\":1}}", &log);
+        int rc2 = host_call(CLIPROXY_HOST_BUILD_INFO, "{}", &info);
+        int rc3 = host_call("host.nope", "{}", &unknown);
+        int rc4 = host->call(NULL, CLIPROXY_HOST_LOG, NULL, 0, NULL);
+        int rc5 = host->call(host->host_ctx, NULL, NULL, 0, NULL);
+        cpx_buf_printf(&b, "{\"ok\":true,\"result\":{\"rc\":[%lld", rc1);
+        cpx_buf_printf(&b, ",%lld", rc2);
+        cpx_buf_printf(&b, ",%lld", rc3);
+        cpx_buf_printf(&b, ",%lld", rc4);
+        cpx_buf_printf(&b, ",%lld],\"log\":", rc5);
+        cpx_buf_append(&b, log.data, log.len);
+        cpx_buf_puts(&b, ",\"info\":");
+        cpx_buf_append(&b, info.data, info.len);
+        cpx_buf_puts(&b, ",\"unknown\":");
+        cpx_buf_append(&b, unknown.data, unknown.len);
+        cpx_buf_puts(&b, "}}");
+        free(log.data); free(info.data); free(unknown.data);
+        return reply_buf(response, &b, 0);
+    }
+    if (!strcmp(method, "test.thread_callback")) {
+        cpx_buf out = {0};
+        pthread_t t;
+        pthread_create(&t, NULL, callback_thread, &out);
+        pthread_join(t, NULL);
+        cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"reply\":");
+        cpx_buf_json_string(&b, out.data ? out.data : "", out.len);
+        cpx_buf_puts(&b, "}}");
+        free(out.data);
+        return reply_buf(response, &b, 0);
+    }
+    if (!strcmp(method, "test.callback_after_shutdown")) {
+        pthread_t t;
+        pthread_create(&t, NULL, after_shutdown_thread, NULL);
+        pthread_detach(t);
+        return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+static int plugin_call(const char *method, const uint8_t *request, size_t request_len,
+                       cliproxy_buffer *response) {
+    if (!method) return 1;
+    int rc = test_method(method, response);
+    if (rc >= 0) return rc;
+    cpx_doc doc = cpx_json_parse(request, request_len);
+    if (!doc.root) {
+        cpx_json_free(&doc);
+        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"invalid_request\",\"message\":\"request is not JSON\"}}", 0);
+    }
+    if (!strcmp(method, CLIPROXY_METHOD_PLUGIN_REGISTER) || !strcmp(method, CLIPROXY_METHOD_PLUGIN_RECONFIGURE)) {
+        rc = handle_register(doc.root, response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_STATIC)) {
+        rc = handle_models(response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) || !strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM)) {
+        exec_request r;
+        read_exec(doc.root, &r);
+        rc = !strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) ? execute(&r, response) : execute_stream(&r, response);
+    } else {
+        char text[256];
+        snprintf(text, sizeof text, "{\"ok\":false,\"error\":{\"code\":\"unknown_method\",\"message\":\"unknown method %s\"}}", method);
+        rc = reply_text(response, text, 0);
+    }
+    cpx_json_free(&doc);
+    return rc;
+}
+
+static void plugin_shutdown(void) {
+    pthread_mutex_lock(&lock);
+    shut_down = 1;
+    pthread_mutex_unlock(&lock);
+    char name[128];
+    snprintf(name, sizeof name, "shutdown-%s", plugin_name);
+    marker(name, "done");
+}
+
+#ifdef VARIANT_NO_INIT
+CLIPROXY_EXPORT int cliproxy_plugin_start(const cliproxy_host_api *h, cliproxy_plugin_api *plugin) {
+#else
+CLIPROXY_EXPORT int cliproxy_plugin_init(const cliproxy_host_api *h, cliproxy_plugin_api *plugin) {
+#endif
+    host = h;
+    plugin->abi_version = VARIANT_ABI;
+#ifndef VARIANT_NULL_CALL
+    plugin->call = plugin_call;
+#endif
+    plugin->free_buffer = plugin_free;
+    plugin->shutdown = plugin_shutdown;
+#ifdef VARIANT_INIT_FAILS
+    marker("init-failed", "yes");
+    return 3;
+#else
+    return 0;
+#endif
+}
