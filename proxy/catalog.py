@@ -38,8 +38,12 @@ class Catalog:
         return {
             "object": "list",
             "data": [
-                {"id": r.id, "object": "model", "created": r.info.get("Created") or 0,
-                 "owned_by": r.info.get("OwnedBy") or r.provider}
+                {
+                    "id": r.id,
+                    "object": "model",
+                    "created": r.info.get("Created") or 0,
+                    "owned_by": r.info.get("OwnedBy") or r.provider,
+                }
                 for r in self.models.values()
             ],
         }

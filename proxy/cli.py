@@ -26,10 +26,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="cliproxy", description="LLM API proxy with a native plugin host."
     )
     parser.add_argument("--version", action="version", version=f"cliproxy {__version__}")
-    parser.add_argument("--config", default=None,
-                        help=f"config file (default: ./{DEFAULT_CONFIG})")
-    parser.add_argument("--log-level", default="info",
-                        choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--config", default=None, help=f"config file (default: ./{DEFAULT_CONFIG})")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the proxy (the default)")
     plugins = commands.add_parser("plugins", help="inspect plugins")
@@ -85,9 +85,17 @@ def _plugins_list(runtime: Runtime, as_json: bool) -> int:
 
 
 def _row_dict(row: PluginStatus) -> dict[str, object]:
-    return {"id": row.id, "path": row.path, "enabled": row.enabled, "priority": row.priority,
-            "status": row.status, "error": row.error, "metadata": row.metadata,
-            "capabilities": list(row.capabilities), "schema_version": row.schema_version}
+    return {
+        "id": row.id,
+        "path": row.path,
+        "enabled": row.enabled,
+        "priority": row.priority,
+        "status": row.status,
+        "error": row.error,
+        "metadata": row.metadata,
+        "capabilities": list(row.capabilities),
+        "schema_version": row.schema_version,
+    }
 
 
 def _row_text(row: PluginStatus) -> str:
@@ -97,8 +105,10 @@ def _row_text(row: PluginStatus) -> str:
     lines.append(f"  enabled:      {str(row.enabled).lower()}, priority {row.priority}")
     if row.metadata:
         meta = row.metadata
-        lines.append(f"  plugin:       {meta.get('Name')} {meta.get('Version')} by "
-                     f"{meta.get('Author')} ({meta.get('GitHubRepository')})")
+        lines.append(
+            f"  plugin:       {meta.get('Name')} {meta.get('Version')} by "
+            f"{meta.get('Author')} ({meta.get('GitHubRepository')})"
+        )
         lines.append(f"  schema:       {row.schema_version}")
         lines.append(f"  capabilities: {', '.join(row.capabilities)}")
     return "\n".join(lines)

@@ -23,6 +23,20 @@ PLUGIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 DEFAULT_PORT = 8317
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans, as CLIProxyAPI's yaml.v3 reads them: only true/false. PyYAML's
+    YAML 1.1 default would turn a plugin id `on` or a value `no` into a boolean."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 @dataclass(frozen=True)
 class TLSConfig:
     enable: bool = False
@@ -92,8 +106,8 @@ def load(path: str | Path) -> Config:
 def parse(text: str, source: Path | None = None) -> Config:
     where = str(source) if source else "config"
     try:
-        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root_node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: invalid YAML: {exc}") from None
     if data is None:
@@ -142,7 +156,7 @@ def _host(data: Mapping[str, Any]) -> str:
     if "host" not in data or data["host"] is None:
         return "127.0.0.1"
     if not isinstance(data["host"], str):
-        raise ConfigError("host: expected a string (an address, or \"\" for all interfaces)")
+        raise ConfigError('host: expected a string (an address, or "" for all interfaces)')
     return data["host"].strip() or "0.0.0.0"
 
 
@@ -179,7 +193,9 @@ class _Reader:
             raise ConfigError(f"{self.path(key)}: expected a string, got {value!r}")
         return value
 
-    def integer(self, key: str, default: int, low: int | None = None, high: int | None = None) -> int:
+    def integer(
+        self, key: str, default: int, low: int | None = None, high: int | None = None
+    ) -> int:
         value = self.data.get(key, default)
         if value is None:
             return default
@@ -249,9 +265,7 @@ def _config_nodes(root: yaml.Node | None) -> dict[str, yaml.Node]:
     return {k.value: v for k, v in node.value}
 
 
-def _subtree_yaml(
-    text: str, node: yaml.Node | None, raw: Any, enabled: bool, priority: int
-) -> str:
+def _subtree_yaml(text: str, node: yaml.Node | None, raw: Any, enabled: bool, priority: int) -> str:
     """The plugin's own YAML as written (key order, quoting, comments), plus `enabled` and
     `priority` when the subtree lacks them: what CLIProxyAPI sends as `config_yaml`."""
     if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
@@ -271,4 +285,6 @@ def _subtree_yaml(
 
 def _dedent(block: str, column: int) -> str:
     first, *rest = block.split("\n")
-    return "\n".join([first, *(line[column:] if line[:column].isspace() else line for line in rest)])
+    return "\n".join(
+        [first, *(line[column:] if line[:column].isspace() else line for line in rest)]
+    )

@@ -51,11 +51,19 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
             loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.create_task(runtime.watch())
     scheme = "https" if runtime.config.tls.enable else "http"
-    log.info("cliproxy serving on %s://%s:%d (%d models)", scheme, runtime.config.host,
-             runtime.config.port, len(runtime.current.catalog.models))
+    log.info(
+        "cliproxy serving on %s://%s:%d (%d models)",
+        scheme,
+        runtime.config.host,
+        runtime.config.port,
+        len(runtime.current.catalog.models),
+    )
     try:
-        await hypercorn_serve(create_app(runtime, extra_routes), hypercorn_config(runtime.config),
-                              shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await hypercorn_serve(
+            create_app(runtime, extra_routes),
+            hypercorn_config(runtime.config),
+            shutdown_trigger=stop.wait,
+        )  # type: ignore[arg-type]
     finally:
         watcher.cancel()
         log.info("shutting down plugins")

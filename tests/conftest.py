@@ -6,6 +6,7 @@ as a user starts it; tests talk to it with httpx over HTTP/1.1, h2c and h2 over 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -47,7 +48,7 @@ def examples_built() -> Path:
 
 
 @pytest.fixture(scope="session")
-def example(examples_built: Path):  # type: ignore[no-untyped-def]
+def example(examples_built: Path):
     """example("executor", "rust") -> path of the built example, or skip/fail if absent."""
 
     def path(capability: str, lang: str) -> Path:
@@ -76,9 +77,20 @@ def test_plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, flags in variants.items():
         target = out / f"{name}{EXT}"
         subprocess.run(
-            ["cc", "-O1", "-g", "-fPIC", "-shared", *flags, f"-I{ROOT / 'abi' / 'include'}",
-             f"-I{ROOT / 'examples' / 'plugin' / 'c' / 'common'}", str(TEST_PLUGIN_SOURCE),
-             "-o", str(target), "-lpthread"],
+            [
+                "cc",
+                "-O1",
+                "-g",
+                "-fPIC",
+                "-shared",
+                *flags,
+                f"-I{ROOT / 'abi' / 'include'}",
+                f"-I{ROOT / 'examples' / 'plugin' / 'c' / 'common'}",
+                str(TEST_PLUGIN_SOURCE),
+                "-o",
+                str(target),
+                "-lpthread",
+            ],
             check=True,
         )
         built[name] = target
@@ -94,7 +106,7 @@ def marker_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
     """Polls a condition that an outside process makes true (a file, a log line)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -123,8 +135,12 @@ class ProxyServer:
         self._log: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "proxy", "--config", str(self.config_path), "serve"],
-            cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, bufsize=1,
+            cwd=directory,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
         )
         threading.Thread(target=self._pump, daemon=True).start()
         self.wait_log("Running on", timeout=60)
@@ -155,10 +171,8 @@ class ProxyServer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"{text!r} not in server log after {timeout}s:\n{current}")
-            try:
+            with contextlib.suppress(queue.Empty):
                 self._log.append(self._lines.get(timeout=min(remaining, 0.5)))
-            except queue.Empty:
-                pass
 
     @property
     def url(self) -> str:
@@ -177,7 +191,7 @@ class ProxyServer:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+def start_server(tmp_path: Path) -> Iterator:
     """start_server(config_text) -> ProxyServer; `{port}` in the text is the chosen port."""
     servers: list[ProxyServer] = []
 
@@ -198,8 +212,14 @@ def plugin_config(
 ) -> str:
     """A config loading each plugin by path; a tuple adds YAML lines to its entry,
     `plugin_settings` adds keys under `plugins:` and `extra` top-level keys."""
-    lines = ["host: 127.0.0.1", "port: {port}", "config-watch-interval-seconds: 0.05", extra,
-             "plugins:", "  enabled: true"]
+    lines = [
+        "host: 127.0.0.1",
+        "port: {port}",
+        "config-watch-interval-seconds: 0.05",
+        extra,
+        "plugins:",
+        "  enabled: true",
+    ]
     lines += [f"  {line}" for line in plugin_settings.splitlines() if line.strip()]
     lines += ["  configs:"]
     for plugin_id, spec in plugins.items():

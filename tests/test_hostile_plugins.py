@@ -15,12 +15,16 @@ from tests.conftest import plugin_config
 
 
 def _chat(model: str, stream: bool = False, **extra: object) -> dict:
-    return {"model": model, "stream": stream, "messages": [{"role": "user", "content": "hi"}],
-            **extra}
+    return {
+        "model": model,
+        "stream": stream,
+        "messages": [{"role": "user", "content": "hi"}],
+        **extra,
+    }
 
 
 @pytest.fixture
-def hostile_server(start_server, example, test_plugins, marker_dir, tmp_path):  # type: ignore[no-untyped-def]
+def hostile_server(start_server, example, test_plugins, marker_dir, tmp_path):
     # A second copy, so that it is a separate library with its own globals.
     register_error = tmp_path / "register-error.so"
     shutil.copy(test_plugins["testplugin"], register_error)
@@ -37,7 +41,7 @@ def hostile_server(start_server, example, test_plugins, marker_dir, tmp_path):  
     return start_server(plugin_config(plugins, plugin_settings="call-timeout-seconds: 2"))
 
 
-def test_load_failures_are_reported_and_others_serve(hostile_server, marker_dir) -> None:  # type: ignore[no-untyped-def]
+def test_load_failures_are_reported_and_others_serve(hostile_server, marker_dir) -> None:
     log = hostile_server.log
     assert "missing symbol cliproxy_plugin_init" in log
     assert "cliproxy_plugin_init returned 3" in log
@@ -57,17 +61,21 @@ def test_load_failures_are_reported_and_others_serve(hostile_server, marker_dir)
 
 @pytest.mark.parametrize(
     ("model", "status", "fragment"),
-    [("test-bad-json", 502, "decode plugin envelope executor.execute"),
-     ("test-rc-envelope", 429, "quota exhausted"),
-     ("test-rc-raw", 502, "plugin call executor.execute returned 7: boom"),
-     ("test-empty", 502, "empty reply to executor.execute"),
-     ("test-empty-len0", 502, "empty reply to executor.execute"),
-     ("test-error-status", 418, "I am a teapot"),
-     ("test-error-plain", 502, "backend unavailable"),
-     ("test-wrong-type", 502, "Payload: expected a base64 string, got number"),
-     ("test-hang", 504, "did not answer within 2s")],
+    [
+        ("test-bad-json", 502, "decode plugin envelope executor.execute"),
+        ("test-rc-envelope", 429, "quota exhausted"),
+        ("test-rc-raw", 502, "plugin call executor.execute returned 7: boom"),
+        ("test-empty", 502, "empty reply to executor.execute"),
+        ("test-empty-len0", 502, "empty reply to executor.execute"),
+        ("test-error-status", 418, "I am a teapot"),
+        ("test-error-plain", 502, "backend unavailable"),
+        ("test-wrong-type", 502, "Payload: expected a base64 string, got number"),
+        ("test-hang", 504, "did not answer within 2s"),
+    ],
 )
-def test_bad_replies_become_clear_errors(hostile_server, model: str, status: int, fragment: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_replies_become_clear_errors(
+    hostile_server, model: str, status: int, fragment: str
+) -> None:
     with httpx.Client(base_url=hostile_server.url, timeout=30, http1=False, http2=True) as client:
         response = client.post("/v1/chat/completions", json=_chat(model))
         after = client.post("/v1/chat/completions", json=_chat("example-echo-c"))
@@ -76,14 +84,14 @@ def test_bad_replies_become_clear_errors(hostile_server, model: str, status: int
     assert after.status_code == 200  # the process keeps serving
 
 
-def test_plugin_error_that_is_a_json_body_passes_through(hostile_server) -> None:  # type: ignore[no-untyped-def]
+def test_plugin_error_that_is_a_json_body_passes_through(hostile_server) -> None:
     with httpx.Client(base_url=hostile_server.url) as client:
         response = client.post("/v1/chat/completions", json=_chat("test-json-error-body"))
     assert response.status_code == 409
     assert response.json() == {"error": {"message": "upstream says no", "type": "upstream"}}
 
 
-def test_every_response_buffer_is_freed_once_with_its_length(hostile_server, test_plugins) -> None:  # type: ignore[no-untyped-def]
+def test_every_response_buffer_is_freed_once_with_its_length(hostile_server, test_plugins) -> None:
     """The free rule (01 §1.3 step 5), observed from inside the plugin in a fresh process."""
     script = f"""
 import json

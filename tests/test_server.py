@@ -16,12 +16,12 @@ API_KEY = "sk-test-key"
 
 
 @pytest.fixture
-def echo_server(start_server, example):  # type: ignore[no-untyped-def]
+def echo_server(start_server, example):
     plugins = {f"executor-{lang}": example("executor", lang) for lang in LANGS}
     return start_server(plugin_config(plugins, extra=f"api-keys: [{API_KEY}]"))
 
 
-def _client(server, protocol: str) -> httpx.Client:  # type: ignore[no-untyped-def]
+def _client(server, protocol: str) -> httpx.Client:
     headers = {"Authorization": f"Bearer {API_KEY}"}
     if protocol == "http1":
         return httpx.Client(base_url=server.url, headers=headers, timeout=30)
@@ -29,13 +29,18 @@ def _client(server, protocol: str) -> httpx.Client:  # type: ignore[no-untyped-d
 
 
 def _chat(model: str, text: str, stream: bool = False) -> dict:
-    return {"model": model, "stream": stream,
-            "messages": [{"role": "system", "content": "be brief"},
-                         {"role": "user", "content": [{"type": "text", "text": text}]}]}
+    return {
+        "model": model,
+        "stream": stream,
+        "messages": [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": [{"type": "text", "text": text}]},
+        ],
+    }
 
 
 def _sse_payloads(text: str) -> list[str]:
-    return [line[len("data: "):] for line in text.split("\n\n") if line.startswith("data: ")]
+    return [line[len("data: ") :] for line in text.split("\n\n") if line.startswith("data: ")]
 
 
 @pytest.mark.parametrize("protocol", ["http1", "h2c"])
@@ -53,7 +58,9 @@ def test_models_list_has_every_echo_model(echo_server, protocol: str) -> None:
 @pytest.mark.parametrize("protocol", ["http1", "h2c"])
 def test_non_stream_echoes_last_user_message(echo_server, lang: str, protocol: str) -> None:
     with _client(echo_server, protocol) as client:
-        response = client.post("/v1/chat/completions", json=_chat(f"example-echo-{lang}", "hello there"))
+        response = client.post(
+            "/v1/chat/completions", json=_chat(f"example-echo-{lang}", "hello there")
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "chat.completion"
@@ -66,9 +73,14 @@ def test_non_stream_echoes_last_user_message(echo_server, lang: str, protocol: s
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("protocol", ["http1", "h2c"])
 def test_stream_is_word_by_word_sse(echo_server, lang: str, protocol: str) -> None:
-    with _client(echo_server, protocol) as client, client.stream(
-        "POST", "/v1/chat/completions", json=_chat(f"example-echo-{lang}", "one two three", True)
-    ) as response:
+    with (
+        _client(echo_server, protocol) as client,
+        client.stream(
+            "POST",
+            "/v1/chat/completions",
+            json=_chat(f"example-echo-{lang}", "one two three", True),
+        ) as response,
+    ):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         text = response.read().decode()
@@ -83,25 +95,46 @@ def test_stream_is_word_by_word_sse(echo_server, lang: str, protocol: str) -> No
     assert all(c["object"] == "chat.completion.chunk" for c in chunks)
 
 
-def test_prefix_from_plugin_config_reaches_the_reply(start_server, example) -> None:  # type: ignore[no-untyped-def]
-    config = plugin_config({f"executor-{lang}": (example("executor", lang), 'prefix: "[bot] "')
-                            for lang in LANGS})
+def test_prefix_from_plugin_config_reaches_the_reply(start_server, example) -> None:
+    config = plugin_config(
+        {f"executor-{lang}": (example("executor", lang), 'prefix: "[bot] "') for lang in LANGS}
+    )
     server = start_server(config)
     with httpx.Client(base_url=server.url, timeout=30) as client:
         for lang in LANGS:
-            body = client.post("/v1/chat/completions", json=_chat(f"example-echo-{lang}", "hi")).json()
+            body = client.post(
+                "/v1/chat/completions", json=_chat(f"example-echo-{lang}", "hi")
+            ).json()
             assert body["choices"][0]["message"]["content"] == "[bot] hi", lang
 
 
-def test_h2_over_tls(start_server, example, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    require(subprocess.run(["openssl", "version"], capture_output=True).returncode == 0,
-            "openssl is needed to make a test certificate")
+def test_h2_over_tls(start_server, example, tmp_path: Path) -> None:
+    require(
+        subprocess.run(["openssl", "version"], capture_output=True).returncode == 0,
+        "openssl is needed to make a test certificate",
+    )
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     tls = f"tls:\n  enable: true\n  cert: {cert}\n  key: {key}"
     server = start_server(plugin_config({"executor-c": example("executor", "c")}, extra=tls))
@@ -116,12 +149,23 @@ def test_h2_over_tls(start_server, example, tmp_path: Path) -> None:  # type: ig
     assert _sse_payloads(streamed.text)[-1] == "[DONE]"
 
 
-def test_h2c_upgrade_from_http1(echo_server) -> None:  # type: ignore[no-untyped-def]
+def test_h2c_upgrade_from_http1(echo_server) -> None:
     """An HTTP/1.1 client asking to upgrade to h2c gets HTTP/2 on the same connection."""
     result = subprocess.run(
-        ["curl", "-s", "--http2", "-o", "/dev/null", "-w", "%{http_version}",
-         "-H", f"Authorization: Bearer {API_KEY}", f"{echo_server.url}/v1/models"],
-        capture_output=True, text=True,
+        [
+            "curl",
+            "-s",
+            "--http2",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version}",
+            "-H",
+            f"Authorization: Bearer {API_KEY}",
+            f"{echo_server.url}/v1/models",
+        ],
+        capture_output=True,
+        text=True,
     )
     require(result.returncode == 0, "curl is needed for the h2c Upgrade check")
     assert result.stdout == "2"
@@ -132,22 +176,28 @@ def test_h2c_upgrade_from_http1(echo_server) -> None:  # type: ignore[no-untyped
 
 @pytest.mark.parametrize(
     ("headers", "expected"),
-    [({}, "Missing API key"),
-     ({"Authorization": "Bearer wrong"}, "Invalid API key"),
-     ({"X-Api-Key": "wrong"}, "Invalid API key")],
+    [
+        ({}, "Missing API key"),
+        ({"Authorization": "Bearer wrong"}, "Invalid API key"),
+        ({"X-Api-Key": "wrong"}, "Invalid API key"),
+    ],
 )
-def test_bad_api_key_is_401(echo_server, headers: dict, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_api_key_is_401(echo_server, headers: dict, expected: str) -> None:
     with httpx.Client(base_url=echo_server.url, http1=False, http2=True) as client:
-        response = client.post("/v1/chat/completions", json=_chat("example-echo-c", "x"),
-                               headers=headers)
+        response = client.post(
+            "/v1/chat/completions", json=_chat("example-echo-c", "x"), headers=headers
+        )
     assert response.status_code == 401
     assert response.json() == {"error": expected}
 
 
-def test_other_key_headers_are_accepted(echo_server) -> None:  # type: ignore[no-untyped-def]
+def test_other_key_headers_are_accepted(echo_server) -> None:
     with httpx.Client(base_url=echo_server.url) as client:
-        by_header = client.post("/v1/chat/completions", json=_chat("example-echo-c", "x"),
-                                headers={"x-api-key": API_KEY})
+        by_header = client.post(
+            "/v1/chat/completions",
+            json=_chat("example-echo-c", "x"),
+            headers={"x-api-key": API_KEY},
+        )
         by_query = client.get("/v1/models", params={"key": API_KEY})
     assert by_header.status_code == 200
     assert by_query.status_code == 200
@@ -155,34 +205,41 @@ def test_other_key_headers_are_accepted(echo_server) -> None:  # type: ignore[no
 
 @pytest.mark.parametrize(
     ("body", "status", "fragment"),
-    [(b"{not json", 400, "not valid JSON"),
-     (b"[1, 2]", 400, "must be a JSON object"),
-     (b'{"messages": []}', 400, "`model` is required"),
-     (b'{"model": "no-such-model", "messages": []}', 400, "no-such-model")],
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"[1, 2]", 400, "must be a JSON object"),
+        (b'{"messages": []}', 400, "`model` is required"),
+        (b'{"model": "no-such-model", "messages": []}', 400, "no-such-model"),
+    ],
 )
-def test_bad_requests_get_openai_errors(echo_server, body: bytes, status: int, fragment: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_get_openai_errors(
+    echo_server, body: bytes, status: int, fragment: str
+) -> None:
     with _client(echo_server, "h2c") as client:
-        response = client.post("/v1/chat/completions", content=body,
-                               headers={"Content-Type": "application/json"})
+        response = client.post(
+            "/v1/chat/completions", content=body, headers={"Content-Type": "application/json"}
+        )
     assert response.status_code == status
     error = response.json()["error"]
     assert fragment in error["message"]
     assert error["type"] == "invalid_request_error"
 
 
-def test_unknown_model_has_model_not_found_code(echo_server) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_model_has_model_not_found_code(echo_server) -> None:
     with _client(echo_server, "http1") as client:
         error = client.post("/v1/chat/completions", json=_chat("gpt-nope", "x")).json()["error"]
     assert error["code"] == "model_not_found"
     assert error["param"] == "model"
 
 
-def test_body_over_the_limit_is_413(start_server, example) -> None:  # type: ignore[no-untyped-def]
+def test_body_over_the_limit_is_413(start_server, example) -> None:
     limits = "limits:\n  max-request-body-bytes: 1000"
     server = start_server(plugin_config({"executor-c": example("executor", "c")}, extra=limits))
     big = _chat("example-echo-c", "x" * 2000)
-    with httpx.Client(base_url=server.url) as http1, \
-            httpx.Client(base_url=server.url, http1=False, http2=True) as h2:
+    with (
+        httpx.Client(base_url=server.url) as http1,
+        httpx.Client(base_url=server.url, http1=False, http2=True) as h2,
+    ):
         declared = http1.post("/v1/chat/completions", json=big)
         chunked = h2.post("/v1/chat/completions", content=iter([ujson.dumps(big).encode()]))
         small = http1.post("/v1/chat/completions", json=_chat("example-echo-c", "fits"))
@@ -192,7 +249,7 @@ def test_body_over_the_limit_is_413(start_server, example) -> None:  # type: ign
     assert small.status_code == 200
 
 
-def test_healthz_root_cors_and_unknown_routes(echo_server) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_root_cors_and_unknown_routes(echo_server) -> None:
     with httpx.Client(base_url=echo_server.url) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.head("/healthz").status_code == 200
@@ -206,19 +263,28 @@ def test_healthz_root_cors_and_unknown_routes(echo_server) -> None:  # type: ign
     assert wrong_method.status_code == 404
 
 
-def test_many_concurrent_streams_over_one_h2_connection(echo_server) -> None:  # type: ignore[no-untyped-def]
+def test_many_concurrent_streams_over_one_h2_connection(echo_server) -> None:
     import asyncio
 
     async def run() -> list[str]:
-        async with httpx.AsyncClient(base_url=echo_server.url, http1=False, http2=True,
-                                     headers={"Authorization": f"Bearer {API_KEY}"},
-                                     timeout=60) as client:
+        async with httpx.AsyncClient(
+            base_url=echo_server.url,
+            http1=False,
+            http2=True,
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            timeout=60,
+        ) as client:
+
             async def one(i: int) -> str:
                 lang = LANGS[i % 3]
-                r = await client.post("/v1/chat/completions",
-                                      json=_chat(f"example-echo-{lang}", f"n {i}", True))
-                return "".join(ujson.loads(p)["choices"][0]["delta"].get("content", "")
-                               for p in _sse_payloads(r.text)[:-1])
+                r = await client.post(
+                    "/v1/chat/completions", json=_chat(f"example-echo-{lang}", f"n {i}", True)
+                )
+                return "".join(
+                    ujson.loads(p)["choices"][0]["delta"].get("content", "")
+                    for p in _sse_payloads(r.text)[:-1]
+                )
+
             return await asyncio.gather(*(one(i) for i in range(60)))
 
     assert asyncio.run(run()) == [f"n {i}" for i in range(60)]

@@ -15,7 +15,7 @@ from tests.conftest import plugin_config, wait_for
 
 
 @pytest.fixture
-def stream_server(start_server, test_plugins, marker_dir):  # type: ignore[no-untyped-def]
+def stream_server(start_server, test_plugins, marker_dir):
     config = plugin_config(
         {"testplugin": (test_plugins["testplugin"], "name: test")},
         plugin_settings="stream-buffer-chunks: 32\nstream-idle-timeout-seconds: 1",
@@ -24,12 +24,16 @@ def stream_server(start_server, test_plugins, marker_dir):  # type: ignore[no-un
 
 
 def _request(model: str, **extra: object) -> dict:
-    return {"model": model, "stream": True, "messages": [{"role": "user", "content": "go"}],
-            **extra}
+    return {
+        "model": model,
+        "stream": True,
+        "messages": [{"role": "user", "content": "go"}],
+        **extra,
+    }
 
 
 def _events(lines: list[str]) -> list[str]:
-    return [line[len("data: "):] for line in lines if line.startswith("data: ")]
+    return [line[len("data: ") :] for line in lines if line.startswith("data: ")]
 
 
 def _content(event: str) -> str:
@@ -37,16 +41,21 @@ def _content(event: str) -> str:
 
 
 @pytest.mark.parametrize("http2", [False, True])
-def test_first_chunk_arrives_before_the_stream_ends(stream_server, marker_dir, http2: bool) -> None:  # type: ignore[no-untyped-def]
+def test_first_chunk_arrives_before_the_stream_ends(stream_server, marker_dir, http2: bool) -> None:
     name = f"early-{int(http2)}"
-    with httpx.Client(base_url=stream_server.url, http1=not http2, http2=http2, timeout=30) as client, \
-            client.stream("POST", "/v1/chat/completions",
-                          json=_request("test-gated", user=name)) as response:
+    with (
+        httpx.Client(
+            base_url=stream_server.url, http1=not http2, http2=http2, timeout=30
+        ) as client,
+        client.stream(
+            "POST", "/v1/chat/completions", json=_request("test-gated", user=name)
+        ) as response,
+    ):
         assert response.status_code == 200
         lines = response.iter_lines()
         first = next(line for line in lines if line.startswith("data: "))
         # The plugin is still waiting for its gate: the stream cannot have ended yet.
-        assert _content(first[len("data: "):]) == "first"
+        assert _content(first[len("data: ") :]) == "first"
         (marker_dir / f"gate-{name}").touch()
         rest = _events(list(lines))
     assert [_content(e) for e in rest[:-1]] == ["second"]
@@ -54,20 +63,23 @@ def test_first_chunk_arrives_before_the_stream_ends(stream_server, marker_dir, h
 
 
 @pytest.mark.parametrize("http2", [False, True])
-def test_client_closing_its_connection_ends_the_stream_on_the_plugin_side(stream_server, marker_dir, http2: bool) -> None:  # type: ignore[no-untyped-def]
+def test_client_closing_its_connection_ends_the_stream_on_the_plugin_side(
+    stream_server, marker_dir, http2: bool
+) -> None:
     name = f"disconnect-{int(http2)}"
     client = httpx.Client(base_url=stream_server.url, http1=not http2, http2=http2, timeout=30)
-    with client.stream("POST", "/v1/chat/completions",
-                       json=_request("test-gated", user=name)) as response:
+    with client.stream(
+        "POST", "/v1/chat/completions", json=_request("test-gated", user=name)
+    ) as response:
         first = next(line for line in response.iter_lines() if line.startswith("data: "))
-        assert _content(first[len("data: "):]) == "first"
+        assert _content(first[len("data: ") :]) == "first"
         client.close()  # mid-stream
     _assert_plugin_saw_emit_fail(marker_dir, name)
     with httpx.Client(base_url=stream_server.url) as other:
         assert other.post("/v1/chat/completions", json=_request("test-ok")).status_code == 200
 
 
-def test_h2_stream_reset_ends_the_stream_on_the_plugin_side(stream_server, marker_dir) -> None:  # type: ignore[no-untyped-def]
+def test_h2_stream_reset_ends_the_stream_on_the_plugin_side(stream_server, marker_dir) -> None:
     """RST_STREAM(CANCEL) on one stream; the connection itself stays up and usable."""
     name = "disconnect-reset"
     with socket.create_connection(("127.0.0.1", stream_server.port), timeout=30) as sock:
@@ -75,9 +87,16 @@ def test_h2_stream_reset_ends_the_stream_on_the_plugin_side(stream_server, marke
         conn.initiate_connection()
         body = ujson.dumps(_request("test-gated", user=name)).encode()
         stream_id = conn.get_next_available_stream_id()
-        conn.send_headers(stream_id, [(":method", "POST"), (":path", "/v1/chat/completions"),
-                                      (":scheme", "http"), (":authority", "localhost"),
-                                      ("content-type", "application/json")])
+        conn.send_headers(
+            stream_id,
+            [
+                (":method", "POST"),
+                (":path", "/v1/chat/completions"),
+                (":scheme", "http"),
+                (":authority", "localhost"),
+                ("content-type", "application/json"),
+            ],
+        )
         conn.send_data(stream_id, body, end_stream=True)
         sock.sendall(conn.data_to_send())
         received = b""
@@ -92,39 +111,46 @@ def test_h2_stream_reset_ends_the_stream_on_the_plugin_side(stream_server, marke
         _assert_plugin_saw_emit_fail(marker_dir, name)
 
 
-def _assert_plugin_saw_emit_fail(marker_dir, name: str) -> None:  # type: ignore[no-untyped-def]
+def _assert_plugin_saw_emit_fail(marker_dir, name: str) -> None:
     (marker_dir / f"gate-{name}").touch()
     failed = marker_dir / f"emit-failed-{name}"
     wait_for(failed.exists, what="the plugin to see its emit fail")
     assert failed.read_text() == "yes"
 
 
-def test_synchronous_emits_past_the_buffer_do_not_deadlock(stream_server) -> None:  # type: ignore[no-untyped-def]
+def test_synchronous_emits_past_the_buffer_do_not_deadlock(stream_server) -> None:
     """1,000 emits inside executor.execute_stream with a 32-chunk buffer (CLIProxyAPI
     blocks forever after 16)."""
     with httpx.Client(base_url=stream_server.url, http1=False, http2=True, timeout=60) as client:
-        response = client.post("/v1/chat/completions",
-                               json=_request("test-sync-emit", max_tokens=1000))
+        response = client.post(
+            "/v1/chat/completions", json=_request("test-sync-emit", max_tokens=1000)
+        )
     events = _events(response.text.split("\n"))
     assert events[-1] == "[DONE]"
     assert [_content(e) for e in events[:-1]] == [str(i) for i in range(1000)]
 
 
-def test_inline_chunks(stream_server) -> None:  # type: ignore[no-untyped-def]
+def test_inline_chunks(stream_server) -> None:
     with httpx.Client(base_url=stream_server.url) as client:
-        events = _events(client.post("/v1/chat/completions", json=_request("test-ok")).text.split("\n"))
+        events = _events(
+            client.post("/v1/chat/completions", json=_request("test-ok")).text.split("\n")
+        )
     assert [_content(e) for e in events[:-1]] == ["in", "line"]
     assert events[-1] == "[DONE]"
 
 
 @pytest.mark.parametrize(
     ("model", "status", "fragment"),
-    [("test-stream-error-early", 429, "slow down"),
-     ("test-stream-error-first", 500, "upstream exploded"),
-     ("test-inline-err", 502, "inline chunks cannot carry Err"),
-     ("test-never-close", 504, "sent no stream chunk for 1s")],
+    [
+        ("test-stream-error-early", 429, "slow down"),
+        ("test-stream-error-first", 500, "upstream exploded"),
+        ("test-inline-err", 502, "inline chunks cannot carry Err"),
+        ("test-never-close", 504, "sent no stream chunk for 1s"),
+    ],
 )
-def test_errors_before_the_first_chunk_are_plain_json_errors(stream_server, model: str, status: int, fragment: str) -> None:  # type: ignore[no-untyped-def]
+def test_errors_before_the_first_chunk_are_plain_json_errors(
+    stream_server, model: str, status: int, fragment: str
+) -> None:
     with httpx.Client(base_url=stream_server.url, http1=False, http2=True, timeout=30) as client:
         response = client.post("/v1/chat/completions", json=_request(model))
     assert response.status_code == status
@@ -132,7 +158,7 @@ def test_errors_before_the_first_chunk_are_plain_json_errors(stream_server, mode
     assert fragment in response.json()["error"]["message"]
 
 
-def test_error_after_the_first_chunk_is_an_in_stream_error_frame(stream_server) -> None:  # type: ignore[no-untyped-def]
+def test_error_after_the_first_chunk_is_an_in_stream_error_frame(stream_server) -> None:
     with httpx.Client(base_url=stream_server.url) as client:
         response = client.post("/v1/chat/completions", json=_request("test-stream-close-error"))
     assert response.status_code == 200

@@ -17,8 +17,10 @@ CORS_HEADERS = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, OPTIONS"),
     (b"access-control-allow-headers", b"*"),
-    (b"access-control-expose-headers",
-     b"X-CPA-TRACE-ID, X-CPA-VERSION, Location, Retry-After, X-Request-Id, OpenAI-Request-Id"),
+    (
+        b"access-control-expose-headers",
+        b"X-CPA-TRACE-ID, X-CPA-VERSION, Location, Retry-After, X-Request-Id, OpenAI-Request-Id",
+    ),
 ]
 
 

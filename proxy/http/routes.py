@@ -29,8 +29,9 @@ def context(request: Request, entry_format: str) -> RequestContext:
     for raw_key, raw_value in request.scope["headers"]:
         key = canonical_header_key(raw_key.decode("latin-1"))
         headers.setdefault(key, []).append(raw_value.decode("latin-1"))
-    query = parse_qs(request.scope.get("query_string", b"").decode("latin-1"),
-                     keep_blank_values=True)
+    query = parse_qs(
+        request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+    )
     return RequestContext(
         generation=_runtime(request).current,
         entry_format=entry_format,
@@ -41,8 +42,9 @@ def context(request: Request, entry_format: str) -> RequestContext:
 
 
 def _json(content: object, status: int = 200) -> Response:
-    return Response(ujson.dumps(content, ensure_ascii=False), status_code=status,
-                    media_type="application/json")
+    return Response(
+        ujson.dumps(content, ensure_ascii=False), status_code=status, media_type="application/json"
+    )
 
 
 async def healthz(request: Request) -> Response:
@@ -52,10 +54,12 @@ async def healthz(request: Request) -> Response:
 
 
 async def root(request: Request) -> Response:
-    return JSONResponse({
-        "message": "CLI Proxy API Server",
-        "endpoints": ["POST /v1/chat/completions", "GET /v1/models"],
-    })
+    return JSONResponse(
+        {
+            "message": "CLI Proxy API Server",
+            "endpoints": ["POST /v1/chat/completions", "GET /v1/models"],
+        }
+    )
 
 
 async def list_models(request: Request) -> Response:
@@ -73,7 +77,8 @@ async def chat_completions(request: Request) -> Response:
     try:
         authenticate(ctx)
         ctx.body = await read_body(
-            request.stream(), request.headers.get("content-length"),
+            request.stream(),
+            request.headers.get("content-length"),
             ctx.generation.config.limits.max_request_body_bytes,
         )
         parse_json_request(ctx)

@@ -47,7 +47,9 @@ class NativeLibrary:
         self._drained = threading.Condition()
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], handler: callbacks.HostCallHandler) -> NativeLibrary:
+    def open(
+        cls, path: str | os.PathLike[str], handler: callbacks.HostCallHandler
+    ) -> NativeLibrary:
         """Loads and initialises the library; every failure names the path and the reason."""
         text = str(path)
         if not Path(text).is_file():

@@ -18,8 +18,12 @@ def credential(ctx: RequestContext) -> str | None:
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         return token.strip() if scheme.lower() == "bearer" else authorization
-    for value in (ctx.headers.get("X-Goog-Api-Key"), ctx.headers.get("X-Api-Key"),
-                  ctx.query.get("key"), ctx.query.get("auth_token")):
+    for value in (
+        ctx.headers.get("X-Goog-Api-Key"),
+        ctx.headers.get("X-Api-Key"),
+        ctx.query.get("key"),
+        ctx.query.get("auth_token"),
+    ):
         found = _first(value)
         if found is not None:
             return found

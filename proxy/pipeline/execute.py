@@ -30,13 +30,15 @@ def _check_formats(plugin: Plugin, fmt: str) -> None:
         declared = ", ".join(registration.input_formats) or "none"
         raise FormatUnsupported(
             f"plugin executor {plugin.id} does not support input format {fmt} "
-            f"(declares: {declared})", plugin_id=plugin.id,
+            f"(declares: {declared})",
+            plugin_id=plugin.id,
         )
     if fmt not in registration.output_formats:
         declared = ", ".join(registration.output_formats) or "none"
         raise FormatUnsupported(
             f"plugin executor {plugin.id} does not support output format {fmt} "
-            f"(declares: {declared})", plugin_id=plugin.id,
+            f"(declares: {declared})",
+            plugin_id=plugin.id,
         )
 
 
@@ -69,6 +71,10 @@ def run_stream(runtime: Runtime, ctx: RequestContext, route: ModelRoute) -> Asyn
     assert plugin is not None
     _check_formats(plugin, ctx.entry_format)
     return executor.execute_stream(
-        plugin, executor_request(ctx, route), runtime.streams, runtime.scopes, ctx.request_id,
+        plugin,
+        executor_request(ctx, route),
+        runtime.streams,
+        runtime.scopes,
+        ctx.request_id,
         idle_timeout=ctx.generation.config.plugins.stream_idle_timeout,
     )

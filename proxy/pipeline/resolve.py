@@ -17,7 +17,5 @@ def resolve(ctx: RequestContext) -> ModelRoute:
     if route is None:
         raise ModelNotFoundError(ctx.model)
     if route.executor is None:
-        raise NoExecutorError(
-            f"no executor serves provider {route.provider!r} (model={ctx.model})"
-        )
+        raise NoExecutorError(f"no executor serves provider {route.provider!r} (model={ctx.model})")
     return route

@@ -20,7 +20,7 @@ import binascii
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import ujson
 
@@ -69,7 +69,7 @@ class Struct:
 # "header" (http.Header / url.Values), "strmap" (map[string]string), "any"
 # (map[string]any), "raw" (json.RawMessage or an interface), "time", "duration";
 # composite kinds are the classes above.
-Kind = Union[str, ListOf, Ptr, Struct]
+Kind = str | ListOf | Ptr | Struct
 
 
 def zero(kind: Kind) -> Any:
@@ -235,6 +235,12 @@ def _decode_scalar(kind: str, value: Any, path: str) -> Any:
 
 def _mismatch(path: str, expected: str, value: Any) -> DecodeError:
     got = "null" if value is None else type(value).__name__
-    got = {"str": "string", "int": "number", "float": "number", "list": "array",
-           "dict": "object", "bool": "boolean"}.get(got, got)
+    got = {
+        "str": "string",
+        "int": "number",
+        "float": "number",
+        "list": "array",
+        "dict": "object",
+        "bool": "boolean",
+    }.get(got, got)
     return DecodeError(f"{path or 'value'}: expected {expected}, got {got}")

@@ -21,9 +21,20 @@ from pathlib import Path
 from proxy.config import PLUGIN_ID, Config
 
 _VERSION = re.compile(r"^[0-9][0-9A-Za-z.+-]*$")
-_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
-           "i386": "386", "i686": "386", "x86": "386", "armv7l": "arm", "armv6l": "arm",
-           "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
+_GOARCH = {
+    "x86_64": "amd64",
+    "amd64": "amd64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "i386": "386",
+    "i686": "386",
+    "x86": "386",
+    "armv7l": "arm",
+    "armv6l": "arm",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,9 @@ def library_extension() -> str:
 
 
 def go_platform() -> tuple[str, str]:
-    goos = {"win32": "windows", "darwin": "darwin"}.get(sys.platform, sys.platform.rstrip("0123456789"))
+    goos = {"win32": "windows", "darwin": "darwin"}.get(
+        sys.platform, sys.platform.rstrip("0123456789")
+    )
     machine = platform.machine().lower()
     return goos, _GOARCH.get(machine, machine)
 

@@ -47,7 +47,10 @@ class StreamFailed(PluginCallError):
 
 
 async def execute(
-    plugin: Plugin, request: dict[str, Any], scopes: ScopeRegistry, request_id: str,
+    plugin: Plugin,
+    request: dict[str, Any],
+    scopes: ScopeRegistry,
+    request_id: str,
     method: Method = Method.EXECUTOR_EXECUTE,
 ) -> ExecutorReply:
     scope = scopes.open(plugin.id, request_id)
@@ -60,13 +63,18 @@ async def execute(
 
 
 async def execute_stream(
-    plugin: Plugin, request: dict[str, Any], streams: StreamRegistry, scopes: ScopeRegistry,
-    request_id: str, idle_timeout: float = 0,
+    plugin: Plugin,
+    request: dict[str, Any],
+    streams: StreamRegistry,
+    scopes: ScopeRegistry,
+    request_id: str,
+    idle_timeout: float = 0,
 ) -> AsyncIterator[bytes]:
     bridge = streams.open()
     scope = scopes.open(plugin.id, request_id)
     body = codec.encode(
-        schema.EXECUTOR_REQUEST, request,
+        schema.EXECUTOR_REQUEST,
+        request,
         {"stream_id": bridge.id, "host_callback_id": scope.id},
     )
     call = asyncio.ensure_future(
@@ -89,8 +97,11 @@ async def execute_stream(
         async for payload in _drain(bridge, plugin, idle_timeout):
             yield payload
         if _inline_chunks(await call):
-            log.warning("plugin %s returned inline chunks after streaming through "
-                        "host.stream.emit; the inline chunks were dropped", plugin.id)
+            log.warning(
+                "plugin %s returned inline chunks after streaming through "
+                "host.stream.emit; the inline chunks were dropped",
+                plugin.id,
+            )
     finally:
         filled.cancel()
         if call.done() and not call.cancelled():

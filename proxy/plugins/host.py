@@ -70,8 +70,9 @@ class PluginHost:
             if not config.plugins.enabled:
                 self.snapshot = Snapshot()
                 self._statuses = [
-                    PluginStatus(e.id, e.path, e.enabled, e.priority, "disabled",
-                                 "plugins.enabled is false")
+                    PluginStatus(
+                        e.id, e.path, e.enabled, e.priority, "disabled", "plugins.enabled is false"
+                    )
                     for e in config.plugins.configs.values()
                 ]
                 return self.snapshot
@@ -90,8 +91,12 @@ class PluginHost:
         entry = config.plugins.configs[candidate.id]
         plugin = self._plugins.get(candidate.id)
         if plugin is not None and plugin.library is not None and plugin.path != candidate.path:
-            log.info("plugin %s hot reloaded from %s (retired %s)", plugin.id, candidate.path,
-                     plugin.path)
+            log.info(
+                "plugin %s hot reloaded from %s (retired %s)",
+                plugin.id,
+                candidate.path,
+                plugin.path,
+            )
             self._retired.append(plugin)
             plugin = None
         if plugin is None or plugin.library is None:
@@ -119,9 +124,13 @@ class PluginHost:
             plugin.registration = registration.validate(reply)
             plugin.error = ""
             if not plugin.registered_once:
-                log.info("plugin %s registered: %s %s, capabilities %s", plugin.id,
-                         plugin.registration.name, plugin.registration.metadata["Version"],
-                         ", ".join(plugin.registration.flags))
+                log.info(
+                    "plugin %s registered: %s %s, capabilities %s",
+                    plugin.id,
+                    plugin.registration.name,
+                    plugin.registration.metadata["Version"],
+                    ", ".join(plugin.registration.flags),
+                )
         except ProxyError as exc:
             plugin.registration = None
             plugin.error = f"{method.value} failed: {exc.message}"
@@ -142,16 +151,41 @@ class PluginHost:
                 rows.append(PluginStatus(plugin_id, path, False, priority, "disabled"))
             elif plugin_id not in selected:
                 where = entry.path if entry and entry.path else str(Path(config.plugins.dir))
-                rows.append(PluginStatus(plugin_id, path, True, priority, "error",
-                                         f"no plugin file found for it in {where}"))
+                rows.append(
+                    PluginStatus(
+                        plugin_id,
+                        path,
+                        True,
+                        priority,
+                        "error",
+                        f"no plugin file found for it in {where}",
+                    )
+                )
             elif plugin is not None and plugin.active and plugin.registration is not None:
                 reg = plugin.registration
-                rows.append(PluginStatus(plugin_id, plugin.path, True, priority, "active",
-                                         metadata=reg.metadata, capabilities=reg.flags,
-                                         schema_version=reg.schema_version))
+                rows.append(
+                    PluginStatus(
+                        plugin_id,
+                        plugin.path,
+                        True,
+                        priority,
+                        "active",
+                        metadata=reg.metadata,
+                        capabilities=reg.flags,
+                        schema_version=reg.schema_version,
+                    )
+                )
             else:
-                rows.append(PluginStatus(plugin_id, path, True, priority, "error",
-                                         plugin.error if plugin else "not loaded"))
+                rows.append(
+                    PluginStatus(
+                        plugin_id,
+                        path,
+                        True,
+                        priority,
+                        "error",
+                        plugin.error if plugin else "not loaded",
+                    )
+                )
         return rows
 
     def statuses(self) -> list[PluginStatus]:
@@ -169,6 +203,10 @@ class PluginHost:
         for library in libraries:
             if not library.shutdown(timeout):
                 drained = False
-                log.warning("plugin %s still had calls running after %gs; its shutdown will run "
-                            "when they return", library.path, timeout)
+                log.warning(
+                    "plugin %s still had calls running after %gs; its shutdown will run "
+                    "when they return",
+                    library.path,
+                    timeout,
+                )
         return drained

@@ -23,8 +23,13 @@ from proxy.plugins.streams import Chunk, StreamNotOpen, StreamRegistry
 
 log = logging.getLogger("cliproxy.plugin")
 
-_LOG_LEVELS = {"trace": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
-               "warning": logging.WARNING, "error": logging.ERROR}
+_LOG_LEVELS = {
+    "trace": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
 class HostCallFailed(Exception):
@@ -88,8 +93,14 @@ class HostCalls:
             fields["request_id"] = scope.request_id
         message = body["message"].strip() or "plugin log"
         suffix = " ".join(f"{k}={v}" for k, v in sorted(fields.items()))
-        log.log(level, "[%s] %s%s", plugin_id, message, f" {suffix}" if suffix else "",
-                extra={"plugin_id": plugin_id, "fields": fields})
+        log.log(
+            level,
+            "[%s] %s%s",
+            plugin_id,
+            message,
+            f" {suffix}" if suffix else "",
+            extra={"plugin_id": plugin_id, "fields": fields},
+        )
         return {}
 
     def _stream_emit(self, plugin_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -117,8 +128,13 @@ class HostCalls:
     def _build_info(self, plugin_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return codec.to_wire(
             schema.HOST_BUILD_INFO,
-            {"name": "cliproxy", "version": __version__, "abi_version": ABI_VERSION,
-             "schema_min": SCHEMA_MIN, "schema_max": SCHEMA_MAX},
+            {
+                "name": "cliproxy",
+                "version": __version__,
+                "abi_version": ABI_VERSION,
+                "schema_min": SCHEMA_MIN,
+                "schema_max": SCHEMA_MAX,
+            },
         )
 
 

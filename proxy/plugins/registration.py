@@ -18,10 +18,14 @@ from proxy.plugins import codec, schema
 SCHEMA_MIN, SCHEMA_MAX = 1, schema.SCHEMA_VERSION
 _REQUIRED_METADATA = ("Name", "Version", "Author", "GitHubRepository")
 _FORMAT_ALIASES = {
-    "chat-completions": "openai", "chat_completions": "openai",
-    "openai-chat-completions": "openai", "openai_chat_completions": "openai",
-    "responses": "openai-response", "openai-responses": "openai-response",
-    "openai_responses": "openai-response", "anthropic": "claude",
+    "chat-completions": "openai",
+    "chat_completions": "openai",
+    "openai-chat-completions": "openai",
+    "openai_chat_completions": "openai",
+    "responses": "openai-response",
+    "openai-responses": "openai-response",
+    "openai_responses": "openai-response",
+    "anthropic": "claude",
 }
 
 

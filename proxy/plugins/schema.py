@@ -30,43 +30,80 @@ LIFECYCLE_REQUEST = _struct(
 )
 
 CONFIG_FIELD = _struct(
-    "ConfigField", ("Name", "string"), ("Type", "string"), ("EnumValues", STRINGS),
+    "ConfigField",
+    ("Name", "string"),
+    ("Type", "string"),
+    ("EnumValues", STRINGS),
     ("Description", "string"),
 )
 
 METADATA = _struct(
-    "Metadata", ("Name", "string"), ("Version", "string"), ("Author", "string"),
-    ("GitHubRepository", "string"), ("Logo", "string"), ("ConfigFields", ListOf(CONFIG_FIELD)),
+    "Metadata",
+    ("Name", "string"),
+    ("Version", "string"),
+    ("Author", "string"),
+    ("GitHubRepository", "string"),
+    ("Logo", "string"),
+    ("ConfigFields", ListOf(CONFIG_FIELD)),
 )
 
 # The boolean capability flags, in declaration order. Registration needs at least one true
 # (01 §3.5); `frontend_auth_provider_exclusive` is a modifier and does not count.
 CAPABILITY_FLAGS: tuple[str, ...] = (
-    "model_registrar", "model_provider", "auth_provider", "frontend_auth_provider",
-    "scheduler", "model_router", "executor", "request_translator", "request_normalizer",
-    "request_interceptor", "request_lifecycle_plugin", "response_translator",
-    "response_before_translator", "response_after_translator", "response_interceptor",
-    "response_stream_interceptor", "thinking_applier", "usage_plugin",
-    "command_line_plugin", "management_api",
+    "model_registrar",
+    "model_provider",
+    "auth_provider",
+    "frontend_auth_provider",
+    "scheduler",
+    "model_router",
+    "executor",
+    "request_translator",
+    "request_normalizer",
+    "request_interceptor",
+    "request_lifecycle_plugin",
+    "response_translator",
+    "response_before_translator",
+    "response_after_translator",
+    "response_interceptor",
+    "response_stream_interceptor",
+    "thinking_applier",
+    "usage_plugin",
+    "command_line_plugin",
+    "management_api",
 )
 
 CAPABILITIES = _struct(
     "rpcCapabilities",
-    ("model_registrar", "bool"), ("model_provider", "bool"), ("auth_provider", "bool"),
-    ("frontend_auth_provider", "bool"), ("frontend_auth_provider_exclusive", "bool"),
-    ("scheduler", "bool"), ("model_router", "bool"), ("executor", "bool"),
-    ("executor_model_scope", "string"), ("executor_input_formats", STRINGS, True),
-    ("executor_output_formats", STRINGS, True), ("request_translator", "bool"),
-    ("request_normalizer", "bool"), ("request_interceptor", "bool"),
-    ("request_lifecycle_plugin", "bool"), ("response_translator", "bool"),
-    ("response_before_translator", "bool"), ("response_after_translator", "bool"),
-    ("response_interceptor", "bool"), ("response_stream_interceptor", "bool"),
-    ("thinking_applier", "bool"), ("usage_plugin", "bool"), ("command_line_plugin", "bool"),
+    ("model_registrar", "bool"),
+    ("model_provider", "bool"),
+    ("auth_provider", "bool"),
+    ("frontend_auth_provider", "bool"),
+    ("frontend_auth_provider_exclusive", "bool"),
+    ("scheduler", "bool"),
+    ("model_router", "bool"),
+    ("executor", "bool"),
+    ("executor_model_scope", "string"),
+    ("executor_input_formats", STRINGS, True),
+    ("executor_output_formats", STRINGS, True),
+    ("request_translator", "bool"),
+    ("request_normalizer", "bool"),
+    ("request_interceptor", "bool"),
+    ("request_lifecycle_plugin", "bool"),
+    ("response_translator", "bool"),
+    ("response_before_translator", "bool"),
+    ("response_after_translator", "bool"),
+    ("response_interceptor", "bool"),
+    ("response_stream_interceptor", "bool"),
+    ("thinking_applier", "bool"),
+    ("usage_plugin", "bool"),
+    ("command_line_plugin", "bool"),
     ("management_api", "bool"),
 )
 
 REGISTRATION = _struct(
-    "rpcRegistration", ("schema_version", "int"), ("metadata", METADATA),
+    "rpcRegistration",
+    ("schema_version", "int"),
+    ("metadata", METADATA),
     ("capabilities", CAPABILITIES),
 )
 
@@ -75,31 +112,60 @@ IDENTIFIER = _struct("rpcIdentifierResponse", ("identifier", "string"))
 # --- models (02 §0.6, §2-4) -----------------------------------------------------------
 
 THINKING_SUPPORT = _struct(
-    "ThinkingSupport", ("Min", "int"), ("Max", "int"), ("ZeroAllowed", "bool"),
-    ("DynamicAllowed", "bool"), ("Levels", STRINGS),
+    "ThinkingSupport",
+    ("Min", "int"),
+    ("Max", "int"),
+    ("ZeroAllowed", "bool"),
+    ("DynamicAllowed", "bool"),
+    ("Levels", STRINGS),
 )
 
 MODEL_INFO = _struct(
-    "ModelInfo", ("ID", "string"), ("Object", "string"), ("Created", "int"),
-    ("OwnedBy", "string"), ("Type", "string"), ("DisplayName", "string"), ("Name", "string"),
-    ("Version", "string"), ("Description", "string"), ("InputTokenLimit", "int"),
-    ("OutputTokenLimit", "int"), ("SupportedGenerationMethods", STRINGS),
-    ("ContextLength", "int"), ("MaxCompletionTokens", "int"), ("SupportedParameters", STRINGS),
-    ("SupportedInputModalities", STRINGS), ("SupportedOutputModalities", STRINGS),
-    ("Thinking", Ptr(THINKING_SUPPORT)), ("UserDefined", "bool"),
+    "ModelInfo",
+    ("ID", "string"),
+    ("Object", "string"),
+    ("Created", "int"),
+    ("OwnedBy", "string"),
+    ("Type", "string"),
+    ("DisplayName", "string"),
+    ("Name", "string"),
+    ("Version", "string"),
+    ("Description", "string"),
+    ("InputTokenLimit", "int"),
+    ("OutputTokenLimit", "int"),
+    ("SupportedGenerationMethods", STRINGS),
+    ("ContextLength", "int"),
+    ("MaxCompletionTokens", "int"),
+    ("SupportedParameters", STRINGS),
+    ("SupportedInputModalities", STRINGS),
+    ("SupportedOutputModalities", STRINGS),
+    ("Thinking", Ptr(THINKING_SUPPORT)),
+    ("UserDefined", "bool"),
 )
 
 MODEL_ALIAS = _struct("ModelAlias", ("Name", "string"), ("Alias", "string"))
 
 HOST_CONFIG_SUMMARY = _struct(
-    "HostConfigSummary", ("AuthDir", "string"), ("ProxyURL", "string"),
-    ("ForceModelPrefix", "bool"), ("OAuthModelAlias", "raw"), ("ExcludedModels", "raw"),
+    "HostConfigSummary",
+    ("AuthDir", "string"),
+    ("ProxyURL", "string"),
+    ("ForceModelPrefix", "bool"),
+    ("OAuthModelAlias", "raw"),
+    ("ExcludedModels", "raw"),
 )
 
 AUTH_DATA = _struct(
-    "AuthData", ("Provider", "string"), ("ID", "string"), ("FileName", "string"),
-    ("Label", "string"), ("Prefix", "string"), ("ProxyURL", "string"), ("Disabled", "bool"),
-    ("StorageJSON", "bytes"), ("Metadata", "any"), ("Attributes", "strmap"),
+    "AuthData",
+    ("Provider", "string"),
+    ("ID", "string"),
+    ("FileName", "string"),
+    ("Label", "string"),
+    ("Prefix", "string"),
+    ("ProxyURL", "string"),
+    ("Disabled", "bool"),
+    ("StorageJSON", "bytes"),
+    ("Metadata", "any"),
+    ("Attributes", "strmap"),
     ("NextRefreshAfter", "time"),
 )
 
@@ -111,23 +177,41 @@ STATIC_MODEL_REQUEST = _struct(
     "StaticModelRequest", ("Plugin", METADATA), ("Host", HOST_CONFIG_SUMMARY)
 )
 AUTH_MODEL_REQUEST = _struct(
-    "AuthModelRequest", ("Plugin", METADATA), ("AuthID", "string"), ("AuthProvider", "string"),
-    ("StorageJSON", "bytes"), ("Metadata", "any"), ("Attributes", "strmap"),
+    "AuthModelRequest",
+    ("Plugin", METADATA),
+    ("AuthID", "string"),
+    ("AuthProvider", "string"),
+    ("StorageJSON", "bytes"),
+    ("Metadata", "any"),
+    ("Attributes", "strmap"),
     ("Host", HOST_CONFIG_SUMMARY),
 )
 MODEL_RESPONSE = _struct(
-    "ModelResponse", ("Provider", "string"), ("Models", ListOf(MODEL_INFO)),
+    "ModelResponse",
+    ("Provider", "string"),
+    ("Models", ListOf(MODEL_INFO)),
     ("AuthUpdate", AUTH_DATA),
 )
 
 # --- executor (02 §12-15, 03 §4) --------------------------------------------------------
 
 EXECUTOR_REQUEST = _struct(
-    "ExecutorRequest", ("AuthID", "string"), ("AuthProvider", "string"), ("Model", "string"),
-    ("Format", "string"), ("Stream", "bool"), ("Alt", "string"), ("Headers", "header"),
-    ("Query", "header"), ("OriginalRequest", "bytes"), ("SourceFormat", "string"),
-    ("Payload", "bytes"), ("Metadata", "any"), ("StorageJSON", "bytes"),
-    ("AuthMetadata", "any"), ("AuthAttributes", "strmap"),
+    "ExecutorRequest",
+    ("AuthID", "string"),
+    ("AuthProvider", "string"),
+    ("Model", "string"),
+    ("Format", "string"),
+    ("Stream", "bool"),
+    ("Alt", "string"),
+    ("Headers", "header"),
+    ("Query", "header"),
+    ("OriginalRequest", "bytes"),
+    ("SourceFormat", "string"),
+    ("Payload", "bytes"),
+    ("Metadata", "any"),
+    ("StorageJSON", "bytes"),
+    ("AuthMetadata", "any"),
+    ("AuthAttributes", "strmap"),
 )
 
 EXECUTOR_RESPONSE = _struct(
@@ -138,15 +222,19 @@ EXECUTOR_RESPONSE = _struct(
 EXECUTOR_STREAM_CHUNK = _struct("ExecutorStreamChunk", ("Payload", "bytes"), ("Err", "raw"))
 
 EXECUTOR_STREAM_RESPONSE = _struct(
-    "rpcExecutorStreamResponse", ("headers", "header", True),
+    "rpcExecutorStreamResponse",
+    ("headers", "header", True),
     ("chunks", ListOf(EXECUTOR_STREAM_CHUNK), True),
 )
 
 # --- host callbacks (03 §3) ------------------------------------------------------------
 
 HOST_LOG_REQUEST = _struct(
-    "hostLogRequest", ("host_callback_id", "string"), ("level", "string"),
-    ("message", "string"), ("fields", "any"),
+    "hostLogRequest",
+    ("host_callback_id", "string"),
+    ("level", "string"),
+    ("message", "string"),
+    ("fields", "any"),
 )
 HOST_STREAM_EMIT_REQUEST = _struct(
     "hostStreamEmitRequest", ("stream_id", "string"), ("payload", "bytes"), ("error", "string")
@@ -155,16 +243,21 @@ HOST_STREAM_CLOSE_REQUEST = _struct(
     "hostStreamCloseRequest", ("stream_id", "string"), ("error", "string")
 )
 HOST_BUILD_INFO = _struct(
-    "hostBuildInfo", ("name", "string"), ("version", "string"), ("abi_version", "int"),
-    ("schema_min", "int"), ("schema_max", "int"),
+    "hostBuildInfo",
+    ("name", "string"),
+    ("version", "string"),
+    ("abi_version", "int"),
+    ("schema_min", "int"),
+    ("schema_max", "int"),
 )
 
 # --- envelope (01 §2) ------------------------------------------------------------------
 
 ENVELOPE_ERROR = _struct(
-    "rpcError", ("code", "string"), ("message", "string"), ("retryable", "bool"),
+    "rpcError",
+    ("code", "string"),
+    ("message", "string"),
+    ("retryable", "bool"),
     ("http_status", "int"),
 )
-ENVELOPE = _struct(
-    "rpcEnvelope", ("ok", "bool"), ("result", "raw"), ("error", Ptr(ENVELOPE_ERROR))
-)
+ENVELOPE = _struct("rpcEnvelope", ("ok", "bool"), ("result", "raw"), ("error", Ptr(ENVELOPE_ERROR)))

@@ -16,6 +16,7 @@ stays bounded by `capacity` and nothing deadlocks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 from collections import deque
@@ -101,10 +102,9 @@ class BridgeStream:
             if full:
                 self.filled.set()
 
-        try:
+        # RuntimeError: the loop is gone (shutdown), nobody is reading any more.
+        with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(signal)
-        except RuntimeError:  # the loop is gone (shutdown); nobody is reading any more
-            pass
 
 
 class StreamRegistry:

@@ -187,7 +187,9 @@ static int handle_models(cliproxy_buffer *response) {
     for (size_t i = 0; i < sizeof MODELS / sizeof *MODELS; i++) {
         cpx_buf_puts(&b, i ? ",{\"ID\":" : "{\"ID\":");
         cpx_buf_json_string(&b, MODELS[i], strlen(MODELS[i]));
-        cpx_buf_puts(&b, ",\"OwnedBy\":\"tests\",\"Created\":1}");
+        cpx_buf_puts(&b, ",\"OwnedBy\":");
+        cpx_buf_json_string(&b, plugin_name, strlen(plugin_name));
+        cpx_buf_puts(&b, ",\"Created\":1}");
     }
     cpx_buf_puts(&b, "]}}");
     return reply_buf(response, &b, 0);
@@ -245,6 +247,7 @@ static int execute(const exec_request *r, cliproxy_buffer *response) {
         return reply_text(response, "{\"ok\":false,\"error\":{\"message\":\"{\\\"error\\\":{\\\"message\\\":\\\"upstream says no\\\",\\\"type\\\":\\\"upstream\\\"}}\",\"http_status\":409}}", 0);
     if (!strcmp(m, "test-wrong-type")) return reply_text(response, "{\"ok\":true,\"result\":{\"Payload\":123}}", 0);
     if (!strcmp(m, "test-hang")) {
+        marker("hang-started", "yes");
         wait_gate("release-hang");
         return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
     }
@@ -455,6 +458,9 @@ CLIPROXY_EXPORT int cliproxy_plugin_start(const cliproxy_host_api *h, cliproxy_p
 CLIPROXY_EXPORT int cliproxy_plugin_init(const cliproxy_host_api *h, cliproxy_plugin_api *plugin) {
 #endif
     host = h;
+    pthread_mutex_lock(&lock);
+    shut_down = 0; /* a reload of the same file shares these globals */
+    pthread_mutex_unlock(&lock);
     plugin->abi_version = VARIANT_ABI;
 #ifndef VARIANT_NULL_CALL
     plugin->call = plugin_call;
