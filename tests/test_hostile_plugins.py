@@ -113,3 +113,15 @@ print(lib.call("test.frees", b"").data.decode())
     # (test.frees counts before allocating its own reply).
     assert counts["allocated"] == 8
     assert counts["freed"] == 8
+
+
+def test_executor_without_the_client_format_is_a_clear_502(start_server, test_plugins) -> None:
+    server = start_server(
+        plugin_config({"testplugin": (test_plugins["testplugin"], "register: claude-only")})
+    )
+    with httpx.Client(base_url=server.url) as client:
+        response = client.post("/v1/chat/completions", json=_chat("test-ok"))
+    assert response.status_code == 502
+    assert response.json()["error"]["message"] == (
+        "plugin executor testplugin does not support input format openai (declares: claude)"
+    )

@@ -1,9 +1,9 @@
 /*
  * cliproxy_plugin.h: the cliproxy native plugin ABI, version 1.
  *
- * This header is normative. It is binary-compatible with the CLIProxyAPI plugin ABI v1
- * (RPC schema 1 to 3): a shared library built against CLIProxyAPI loads in cliproxy
- * unmodified, and one built against this header loads in CLIProxyAPI.
+ * This header is normative. It describes the CLIProxyAPI plugin ABI v1 (RPC schema 1 to 3)
+ * byte for byte: a shared library built against CLIProxyAPI loads in cliproxy unmodified,
+ * and the structs, names and rules below are the ones CLIProxyAPI uses.
  *
  * The contract in one paragraph
  * -----------------------------

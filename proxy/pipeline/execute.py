@@ -26,20 +26,16 @@ class FormatUnsupported(PluginCallError):
 def _check_formats(plugin: Plugin, fmt: str) -> None:
     registration = plugin.registration
     assert registration is not None
-    if fmt not in registration.input_formats:
-        declared = ", ".join(registration.input_formats) or "none"
-        raise FormatUnsupported(
-            f"plugin executor {plugin.id} does not support input format {fmt} "
-            f"(declares: {declared})",
-            plugin_id=plugin.id,
-        )
-    if fmt not in registration.output_formats:
-        declared = ", ".join(registration.output_formats) or "none"
-        raise FormatUnsupported(
-            f"plugin executor {plugin.id} does not support output format {fmt} "
-            f"(declares: {declared})",
-            plugin_id=plugin.id,
-        )
+    for direction, declared in (
+        ("input", registration.input_formats),
+        ("output", registration.output_formats),
+    ):
+        if fmt not in declared:
+            raise FormatUnsupported(
+                f"plugin executor {plugin.id} does not support {direction} format {fmt} "
+                f"(declares: {', '.join(declared) or 'none'})",
+                plugin_id=plugin.id,
+            )
 
 
 def executor_request(ctx: RequestContext, route: ModelRoute) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from proxy.config import Config
@@ -139,54 +139,31 @@ class PluginHost:
             plugin.registered_once = True
 
     def _describe(self, config: Config, selected: set[str]) -> list[PluginStatus]:
-        rows: list[PluginStatus] = []
         ids = sorted(set(config.plugins.configs) | set(self._plugins))
-        for plugin_id in ids:
-            entry = config.plugins.configs.get(plugin_id)
-            plugin = self._plugins.get(plugin_id)
-            enabled = bool(entry and entry.enabled)
-            priority = entry.priority if entry else 0
-            path = plugin.path if plugin else (entry.path if entry else "")
-            if not enabled:
-                rows.append(PluginStatus(plugin_id, path, False, priority, "disabled"))
-            elif plugin_id not in selected:
-                where = entry.path if entry and entry.path else str(Path(config.plugins.dir))
-                rows.append(
-                    PluginStatus(
-                        plugin_id,
-                        path,
-                        True,
-                        priority,
-                        "error",
-                        f"no plugin file found for it in {where}",
-                    )
-                )
-            elif plugin is not None and plugin.active and plugin.registration is not None:
-                reg = plugin.registration
-                rows.append(
-                    PluginStatus(
-                        plugin_id,
-                        plugin.path,
-                        True,
-                        priority,
-                        "active",
-                        metadata=reg.metadata,
-                        capabilities=reg.flags,
-                        schema_version=reg.schema_version,
-                    )
-                )
-            else:
-                rows.append(
-                    PluginStatus(
-                        plugin_id,
-                        path,
-                        True,
-                        priority,
-                        "error",
-                        plugin.error if plugin else "not loaded",
-                    )
-                )
-        return rows
+        return [self._status(config, plugin_id, plugin_id in selected) for plugin_id in ids]
+
+    def _status(self, config: Config, plugin_id: str, selected: bool) -> PluginStatus:
+        entry = config.plugins.configs.get(plugin_id)
+        plugin = self._plugins.get(plugin_id)
+        enabled = bool(entry and entry.enabled)
+        priority = entry.priority if entry else 0
+        path = plugin.path if plugin else (entry.path if entry else "")
+        row = PluginStatus(plugin_id, path, enabled, priority, "error")
+        if not enabled:
+            return replace(row, status="disabled")
+        if not selected:
+            where = entry.path if entry and entry.path else str(Path(config.plugins.dir))
+            return replace(row, error=f"no plugin file found for it in {where}")
+        if plugin is None or not plugin.active or plugin.registration is None:
+            return replace(row, error=plugin.error if plugin else "not loaded")
+        reg = plugin.registration
+        return replace(
+            row,
+            status="active",
+            metadata=reg.metadata,
+            capabilities=reg.flags,
+            schema_version=reg.schema_version,
+        )
 
     def statuses(self) -> list[PluginStatus]:
         return list(self._statuses)

@@ -162,6 +162,8 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
         return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\"},\"capabilities\":{\"executor\":true}}}", 0);
     if (!strcmp(mode, "schema-4"))
         return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":4,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"executor\":true}}}", 0);
+    if (!strcmp(mode, "claude-only"))
+        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,\"executor\":true,\"executor_input_formats\":[\"anthropic\"],\"executor_output_formats\":[\"claude\",\"none\"]}}}", 0);
     if (!strcmp(mode, "wrong-types"))
         return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":\"one\",\"metadata\":{},\"capabilities\":{}}}", 0);
     /* ok: Go-style case-insensitive keys on purpose ("Metadata", "name"). */
