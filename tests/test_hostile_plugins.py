@@ -125,3 +125,11 @@ def test_executor_without_the_client_format_is_a_clear_502(start_server, test_pl
     assert response.json()["error"]["message"] == (
         "plugin executor testplugin does not support input format openai (declares: claude)"
     )
+
+
+def test_one_file_under_two_ids_is_refused_for_the_second(start_server, example) -> None:
+    path = example("executor", "c")
+    server = start_server(plugin_config({"first": path, "second": path}))
+    assert "the same file is already loaded as plugin first" in server.log
+    with httpx.Client(base_url=server.url) as client:
+        assert client.post("/v1/chat/completions", json=_chat("example-echo-c")).status_code == 200

@@ -12,6 +12,7 @@ priority descending, then id ascending (02 §0.5), published atomically.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -103,6 +104,7 @@ class PluginHost:
             plugin = Plugin(candidate.id, candidate.path, self.runner)
             self._plugins[candidate.id] = plugin
             try:
+                self._refuse_shared_file(candidate)
                 plugin.library = NativeLibrary.open(
                     candidate.path, self.host_calls.for_plugin(candidate.id)
                 )
@@ -114,6 +116,22 @@ class PluginHost:
         plugin.priority = entry.priority
         self._register(plugin, entry.config_yaml, config.plugins.call_timeout)
         return plugin
+
+    def _refuse_shared_file(self, candidate: discovery.Candidate) -> None:
+        """dlopen hands back the already loaded instance for the same file, so a second id
+        would share its globals and its host table: its callbacks would be attributed to
+        whichever id initialised last. Refuse instead."""
+        identity = _file_identity(candidate.path)
+        if identity is None:
+            return  # NativeLibrary.open reports the missing file
+        for other in self._plugins.values():
+            loaded = other.id != candidate.id and other.library is not None
+            if loaded and identity == _file_identity(other.path):
+                raise PluginLoadError(
+                    candidate.path,
+                    f"the same file is already loaded as plugin {other.id}; copy the file "
+                    "to load it under a second id",
+                )
 
     def _register(self, plugin: Plugin, config_yaml: str, timeout: float) -> None:
         method = Method.PLUGIN_RECONFIGURE if plugin.registered_once else Method.PLUGIN_REGISTER
@@ -187,3 +205,11 @@ class PluginHost:
                     timeout,
                 )
         return drained
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino

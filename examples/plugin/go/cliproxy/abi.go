@@ -13,9 +13,15 @@
 // request bytes and returns a Go value or an error.
 //
 // Several Go plugins may be loaded into one host process. Each one carries its own copy
-// of this package and of the Go runtime, so nothing here is shared between plugins; the
-// only dynamic symbols are cliproxy_plugin_init and the three cgo exports below, and the
-// host opens every library with RTLD_LOCAL.
+// of this package and of the Go runtime, so nothing here is shared between plugins. The
+// only global symbols this package adds are cliproxy_plugin_init and the three cgo
+// exports below (the Go runtime adds its own x_cgo_* ones); the host opens every library
+// with RTLD_LOCAL, and Go links c-shared libraries with -Bsymbolic, so equal names in
+// different plugins never bind to each other.
+//
+// State is per loaded file, not per init call: loading the same file twice gives the
+// same instance (dlopen returns the same handle), and a Go library is never unmapped,
+// so after shutdown a reload calls cliproxy_plugin_init again on the live runtime.
 package cliproxy
 
 /*

@@ -8,11 +8,12 @@ import (
 // ConfigValue returns the value of a top-level scalar line `key: value` of the plugin's
 // config YAML (LifecycleRequest.ConfigYAML), or "" when there is none.
 //
-// It is deliberately not a YAML parser (the examples stay on the standard library): it
-// reads unindented lines only, strips one pair of surrounding quotes ("..." with Go/JSON
-// escapes, '...' with two single quotes for one), and drops a trailing " # comment" from unquoted
-// values. Nested mappings, lists, block scalars and anchors are not understood; a plugin
-// with a richer config should use a real YAML library.
+// The host sends the plugin's config subtree as YAML text. This is deliberately not a
+// YAML parser (the examples stay on the standard library): it reads unindented lines
+// only, strips one pair of surrounding quotes ("..." with Go/JSON escapes, '...' with two
+// single quotes for one), drops a trailing " # comment" from unquoted values, and reads
+// ~ and null as "". Nested mappings, lists, block scalars and anchors are not understood;
+// a plugin with a richer config should use a real YAML library.
 func ConfigValue(yaml, key string) string {
 	for _, line := range strings.Split(yaml, "\n") {
 		line = strings.TrimRight(line, "\r")

@@ -66,7 +66,8 @@ func HostCall(method string, request any) (json.RawMessage, error) {
 
 	var reply []byte
 	if resp.ptr != nil {
-		reply = C.GoBytes(resp.ptr, C.int(resp.len))
+		reply = make([]byte, int(resp.len))
+		copy(reply, unsafe.Slice((*byte)(resp.ptr), int(resp.len)))
 		C.cliproxy_go_host_free(h, resp.ptr, resp.len)
 	}
 	if rc != 0 {
