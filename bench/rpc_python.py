@@ -58,6 +58,7 @@ plugins:
 class Timing:
     """Per-call nanoseconds over the repeats."""
 
+    key: str  # stable id for run.py: loader, codec, pool, execute, concurrent
     name: str
     min_ns: float
     median_ns: float
@@ -65,7 +66,8 @@ class Timing:
     repeats: int
 
 
-def time_sync(name: str, fn: Callable[[], object], calls: int, repeats: int) -> Timing:
+def time_sync(key: str, name: str, fn: Callable[[], object], calls: int,
+              repeats: int) -> Timing:
     """Runs `fn` calls x repeats times after a short warm-up."""
     for _ in range(calls // 10 + 1):
         fn()
@@ -75,11 +77,12 @@ def time_sync(name: str, fn: Callable[[], object], calls: int, repeats: int) -> 
         for _ in range(calls):
             fn()
         runs.append((time.perf_counter_ns() - start) / calls)
-    return Timing(name, min(runs), statistics.median(runs), calls, repeats)
+    return Timing(key, name, min(runs), statistics.median(runs), calls, repeats)
 
 
 async def time_async(
-    name: str, fn: Callable[[], Awaitable[object]], calls: int, repeats: int, concurrency: int = 1
+    key: str, name: str, fn: Callable[[], Awaitable[object]], calls: int, repeats: int,
+    concurrency: int = 1,
 ) -> Timing:
     """Like time_sync for coroutines; with `concurrency` > 1, that many run at once and the
     figure is wall time divided by calls (throughput, not latency)."""
@@ -98,7 +101,7 @@ async def time_async(
         start = time.perf_counter_ns()
         await batch(calls)
         runs.append((time.perf_counter_ns() - start) / calls)
-    return Timing(name, min(runs), statistics.median(runs), calls, repeats)
+    return Timing(key, name, min(runs), statistics.median(runs), calls, repeats)
 
 
 def start_runtime() -> tuple[Runtime, Plugin]:
@@ -142,16 +145,21 @@ def measure(calls: int, repeats: int, concurrency: int) -> list[Timing]:
 
     async def async_rows() -> list[Timing]:
         return [
-            await time_async("pool hop (CallRunner.run)", pool_hop, calls, repeats),
-            await time_async("executor.execute (Plugin.call)", execute, calls, repeats),
-            await time_async(f"executor.execute, {concurrency} in flight (amortised)",
+            await time_async("pool", "+ pool hop (CallRunner.run from asyncio)", pool_hop,
+                             calls, repeats),
+            await time_async("execute", "executor.execute (Plugin.call, scopes)", execute,
+                             calls, repeats),
+            await time_async("concurrent",
+                             f"executor.execute, {concurrency} in flight (amortised)",
                              execute, calls, repeats, concurrency),
         ]
 
     try:
         rows = [
-            time_sync("loader (NativeLibrary.call)", loader, calls, repeats),
-            time_sync("loader + codec (encode, decode_reply)", with_codec, calls, repeats),
+            time_sync("loader", "loader (NativeLibrary.call, raw bytes)", loader, calls,
+                      repeats),
+            time_sync("codec", "+ codec (codec.encode, envelope.decode_reply)", with_codec,
+                      calls, repeats),
         ]
         rows += asyncio.run(async_rows())
     finally:
@@ -167,8 +175,8 @@ def _check(reply: bytes) -> None:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--json", action="store_true", help="one JSON list on stdout")
     return parser.parse_args(argv)

@@ -21,6 +21,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import workload  # bench/ is on sys.path: this file is run as a script
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
@@ -31,13 +32,15 @@ from proxy.server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# What the echo executor answers for a short prompt, byte for byte the same shape, so the
-# bare route writes a comparable response body.
+TEXT = workload.LAST_USER_TEXT.encode()
+USAGE = b'"usage":{"prompt_tokens":6,"completion_tokens":6,"total_tokens":12}}'
+
+# What the echo executor answers for the benchmark prompt, in the same shape and size, so
+# the bare route writes a comparable response body.
 BARE_COMPLETION = (
     b'{"id":"chatcmpl-bare","object":"chat.completion","created":1700000000,'
-    b'"model":"bare","choices":[{"index":0,"message":{"role":"assistant",'
-    b'"content":"Say hello in one short sentence."},"finish_reason":"stop"}],'
-    b'"usage":{"prompt_tokens":6,"completion_tokens":6,"total_tokens":12}}'
+    b'"model":"example-echo-c","choices":[{"index":0,"message":{"role":"assistant",'
+    b'"content":"' + TEXT + b'"},"finish_reason":"stop"}],' + USAGE
 )
 
 
@@ -56,12 +59,11 @@ def _stream_frames() -> list[bytes]:
     """The SSE frames the echo executor streams for the benchmark prompt: one chunk per
     word, a finish chunk with usage, then [DONE]."""
     head = (b'{"id":"chatcmpl-bare","object":"chat.completion.chunk","created":1700000000,'
-            b'"model":"bare","choices":[{"index":0,"delta":')
-    words = b"Say hello in one short sentence.".split()
+            b'"model":"example-echo-c","choices":[{"index":0,"delta":')
+    words = TEXT.split()
     frames = [head + b'{"role":"assistant","content":"' + words[0] + b'"},"finish_reason":null}]}']
     frames += [head + b'{"content":" ' + w + b'"},"finish_reason":null}]}' for w in words[1:]]
-    frames.append(head + b'{},"finish_reason":"stop"}],'
-                  b'"usage":{"prompt_tokens":6,"completion_tokens":6,"total_tokens":12}}')
+    frames.append(head + b'{},"finish_reason":"stop"}],' + USAGE)
     return [b"data: " + f + b"\n\n" for f in frames] + [b"data: [DONE]\n\n"]
 
 

@@ -14,12 +14,13 @@ import json
 from typing import Any
 
 ECHO_MODEL = "example-echo-c"
+LAST_USER_TEXT = "Say hello in one short sentence."  # what the echo executor answers
 
 MESSAGES: list[dict[str, str]] = [
     {"role": "system", "content": "You are a concise assistant. Answer in one sentence."},
     {"role": "user", "content": "What is the capital of France?"},
     {"role": "assistant", "content": "The capital of France is Paris."},
-    {"role": "user", "content": "Say hello in one short sentence."},
+    {"role": "user", "content": LAST_USER_TEXT},
 ]
 
 

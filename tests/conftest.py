@@ -227,3 +227,81 @@ def plugin_config(
         lines += [f"    {plugin_id}:", "      enabled: true", f"      path: {path}"]
         lines += [f"      {line}" for line in more.splitlines() if line.strip()]
     return "\n".join(lines) + "\n"
+
+
+class RawH2:
+    """A bare HTTP/2 client (the `h2` state machine over a socket), for what httpx cannot
+    do: reset a stream, or send a request body slowly, after the response has started."""
+
+    def __init__(self, port: int) -> None:
+        import h2.connection
+
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.conn = h2.connection.H2Connection()
+        self.conn.initiate_connection()
+        self._flush()
+
+    def start(self, path: str, body: bytes | None = None, method: str = "POST") -> int:
+        """Sends request headers (and the body with END_STREAM when given)."""
+        stream_id = self.conn.get_next_available_stream_id()
+        headers = [
+            (":method", method),
+            (":path", path),
+            (":scheme", "http"),
+            (":authority", "localhost"),
+            ("content-type", "application/json"),
+        ]
+        self.conn.send_headers(stream_id, headers, end_stream=False)
+        if body is not None:
+            self._queue_body(stream_id, body)
+        self._flush()
+        return stream_id
+
+    def trickle_body(self, stream_id: int, body: bytes, pieces: int) -> list:  # type: ignore[type-arg]
+        """Sends the body in `pieces` DATA frames, each followed by a PING whose ACK proves
+        the server processed the frame; returns the events seen meanwhile."""
+        import h2.events
+
+        seen: list = []  # type: ignore[type-arg]
+        size = max(1, -(-len(body) // pieces))
+        for offset in range(0, len(body), size):
+            last = offset + size >= len(body)
+            self.conn.send_data(stream_id, body[offset : offset + size], end_stream=last)
+            self.conn.ping(b"cliproxy")
+            self._flush()
+            while not any(isinstance(e, h2.events.PingAckReceived) for e in seen):
+                seen += self.events()
+            seen = [e for e in seen if not isinstance(e, h2.events.PingAckReceived)]
+        return seen
+
+    def _queue_body(self, stream_id: int, body: bytes) -> None:
+        size = self.conn.max_outbound_frame_size
+        frames = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+        for index, frame in enumerate(frames):
+            self.conn.send_data(stream_id, frame, end_stream=index == len(frames) - 1)
+
+    def reset(self, stream_id: int) -> None:
+        import h2.errors
+
+        self.conn.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+        self._flush()
+
+    def events(self) -> list:  # type: ignore[type-arg]
+        """The next batch of events from the server (blocks until some arrive)."""
+        import h2.events
+
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("server closed the connection")
+        events = self.conn.receive_data(data)
+        for event in events:
+            if isinstance(event, h2.events.DataReceived):
+                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+        self._flush()
+        return events
+
+    def _flush(self) -> None:
+        self.sock.sendall(self.conn.data_to_send())
+
+    def close(self) -> None:
+        self.sock.close()

@@ -6,11 +6,12 @@ import ssl
 import subprocess
 from pathlib import Path
 
+import h2.events
 import httpx
 import pytest
 import ujson
 
-from tests.conftest import LANGS, plugin_config, require
+from tests.conftest import LANGS, RawH2, plugin_config, require
 
 API_KEY = "sk-test-key"
 
@@ -288,3 +289,34 @@ def test_many_concurrent_streams_over_one_h2_connection(echo_server) -> None:
             return await asyncio.gather(*(one(i) for i in range(60)))
 
     assert asyncio.run(run()) == [f"n {i}" for i in range(60)]
+
+
+def test_answer_before_the_upload_ends_keeps_the_h2_connection(echo_server) -> None:
+    """A 401 decided before the request body arrived. The body's DATA frames then come in
+    after the answer; they must not take the connection down (Hypercorn drops the whole
+    connection on them unless the body is drained before the response completes)."""
+
+    def until(predicate) -> list:
+        while not any(predicate(e) for e in events):
+            events.extend(client.events())
+        return events
+
+    client = RawH2(echo_server.port)
+    events: list = []
+    try:
+        first = client.start("/v1/chat/completions")  # headers only, no API key
+        until(lambda e: isinstance(e, h2.events.ResponseReceived))
+        body = ujson.dumps(_chat("example-echo-c", "late")).encode()
+        events += client.trickle_body(first, body, pieces=20)
+        until(lambda e: isinstance(e, h2.events.StreamEnded) and e.stream_id == first)
+        second = client.start("/healthz", b"", method="GET")
+        until(lambda e: isinstance(e, h2.events.StreamEnded) and e.stream_id == second)
+    finally:
+        client.close()
+    statuses = [
+        dict(e.headers)[b":status"] for e in events if isinstance(e, h2.events.ResponseReceived)
+    ]
+    assert statuses == [b"401", b"200"]
+    assert b"Missing API key" in b"".join(
+        e.data for e in events if isinstance(e, h2.events.DataReceived) and e.stream_id == first
+    )

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
-import h2.connection
-import h2.errors
 import h2.events
 import httpx
 import pytest
 import ujson
 
-from tests.conftest import plugin_config, wait_for
+from tests.conftest import RawH2, plugin_config, wait_for
 
 
 @pytest.fixture
@@ -80,35 +76,21 @@ def test_client_closing_its_connection_ends_the_stream_on_the_plugin_side(
 
 
 def test_h2_stream_reset_ends_the_stream_on_the_plugin_side(stream_server, marker_dir) -> None:
-    """RST_STREAM(CANCEL) on one stream; the connection itself stays up and usable."""
+    """RST_STREAM(CANCEL) on one stream (httpx never sends one; browsers and SDKs do)."""
     name = "disconnect-reset"
-    with socket.create_connection(("127.0.0.1", stream_server.port), timeout=30) as sock:
-        conn = h2.connection.H2Connection()
-        conn.initiate_connection()
+    client = RawH2(stream_server.port)
+    try:
         body = ujson.dumps(_request("test-gated", user=name)).encode()
-        stream_id = conn.get_next_available_stream_id()
-        conn.send_headers(
-            stream_id,
-            [
-                (":method", "POST"),
-                (":path", "/v1/chat/completions"),
-                (":scheme", "http"),
-                (":authority", "localhost"),
-                ("content-type", "application/json"),
-            ],
-        )
-        conn.send_data(stream_id, body, end_stream=True)
-        sock.sendall(conn.data_to_send())
+        stream_id = client.start("/v1/chat/completions", body)
         received = b""
         while b"first" not in received:
-            for event in conn.receive_data(sock.recv(65536)):
-                if isinstance(event, h2.events.DataReceived):
-                    received += event.data
-                    conn.acknowledge_received_data(event.flow_controlled_length, stream_id)
-            sock.sendall(conn.data_to_send())
-        conn.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
-        sock.sendall(conn.data_to_send())
+            received += b"".join(
+                e.data for e in client.events() if isinstance(e, h2.events.DataReceived)
+            )
+        client.reset(stream_id)
         _assert_plugin_saw_emit_fail(marker_dir, name)
+    finally:
+        client.close()
 
 
 def _assert_plugin_saw_emit_fail(marker_dir, name: str) -> None:

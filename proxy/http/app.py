@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
@@ -48,6 +50,53 @@ class CORS:
         await self.app(scope, receive, with_cors)
 
 
+class DrainRequestBody:
+    """Reads whatever request body the app left unread before the response completes.
+
+    Hypercorn forgets an HTTP/2 stream as soon as its response is complete; a DATA frame of
+    that request arriving afterwards then raises inside Hypercorn and drops the whole
+    connection, every other stream on it included. That happens whenever we answer early
+    (401, 413, bad JSON) while the client is still uploading. So the final body message of
+    such a response waits until the request body is in (discarded as it arrives), bounded
+    in time so a client that never finishes its upload cannot hold the stream open.
+    """
+
+    DRAIN_SECONDS = 10.0
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body_complete = False
+
+        async def tracking_receive() -> Message:
+            nonlocal body_complete
+            message = await receive()
+            body_complete = body_complete or _ends_request(message)
+            return message
+
+        async def draining_send(message: Message) -> None:
+            final = message["type"] == "http.response.body" and not message.get("more_body")
+            if final and not body_complete:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(_drain(tracking_receive), self.DRAIN_SECONDS)
+            await send(message)
+
+        await self.app(scope, tracking_receive, draining_send)
+
+
+def _ends_request(message: Message) -> bool:
+    return message["type"] == "http.disconnect" or not message.get("more_body", False)
+
+
+async def _drain(receive: Receive) -> None:
+    while not _ends_request(await receive()):
+        pass
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
     return Response(status_code=404)
 
@@ -66,4 +115,4 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
         exception_handlers={404: _not_found, 405: _not_found},
     )
     app.state.runtime = runtime
-    return CORS(app)
+    return DrainRequestBody(CORS(app))

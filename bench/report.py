@@ -1,0 +1,224 @@
+"""The results as Markdown: environment, the two tables, and the target verdicts.
+
+The same text is printed and written to docs/benchmarks.md, so what a reader of the docs
+sees is exactly what the run printed, with the preamble explaining each row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import workload
+from loadgen import LoadResult, LoadShape
+
+ROOT = Path(__file__).resolve().parent.parent
+HTTP_TARGET = 0.70  # proxy req/s / bare req/s, at least
+RPC_TARGET = 2.0  # Python loader / C harness, at most
+NOISY_CPUS = 0.25  # other processes using more than this many CPUs make a run suspect
+
+
+@dataclass(frozen=True)
+class RpcRow:
+    key: str  # "c", then rpc_python's keys: loader, codec, pool, execute, concurrent
+    name: str
+    min_us: float
+    median_us: float
+
+
+# ------------------------------------------------------------------------------- environment
+
+
+def command_output(argv: list[str]) -> str:
+    """First line of a version command, or a note; never fails the run."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not available"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0].strip() if lines else "unknown"
+
+
+def _commit() -> str:
+    """HEAD of the checkout (read-only git), or a note when this is no git checkout."""
+    try:
+        done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown (git not available)"
+    if done.returncode != 0:
+        return "unknown (not a git checkout)"
+    return f"{done.stdout.strip()} (plus any uncommitted changes)"
+
+
+def _package(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def environment(shape: LoadShape, calls: int, repeats: int) -> list[tuple[str, str]]:
+    """What the numbers depend on, so that a later run can be compared honestly."""
+    uname = platform.uname()
+    packages = ("hypercorn", "starlette", "h11", "h2", "cffi", "ujson")
+    return [
+        ("date", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("machine", f"{uname.system} {uname.release} {uname.version} {uname.machine}"),
+        ("CPUs", f"{os.cpu_count()} x {_cpu_model()}"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("packages", ", ".join(f"{p} {_package(p)}" for p in packages)),
+        ("h2load", command_output(["h2load", "--version"])),
+        ("wrk", command_output(["wrk", "-v"]).split(" Copyright")[0]),
+        ("cc", command_output([os.environ.get("CC", "cc"), "--version"])),
+        ("commit", _commit()),
+        ("settings", f"{shape.duration:g} s per load run after a {shape.warmup:g} s warm-up "
+                     f"run, best of {shape.rounds} round(s), {shape.connections} connections, "
+                     f"h2load -m {shape.h2_streams}, {shape.client_threads} client thread(s); "
+                     f"RPC {calls} calls x {repeats} repeats"),
+    ]
+
+
+# ------------------------------------------------------------------------------- tables
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def load_table(results: list[LoadResult]) -> list[str]:
+    lines = ["| tool | target | req/s | p50 ms | p99 ms | server CPU us/req | errors "
+             "| other CPUs | vs bare |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        cpu = "n/a" if r.cpu_us_per_request is None else f"{r.cpu_us_per_request:.0f}"
+        other = "n/a" if r.other_cpu is None else f"{r.other_cpu:.2f}"
+        ratio = "" if r.ratio is None else f"**{r.ratio:.0%}**"
+        rps = r.note or f"{r.rps:,.0f}"
+        lines.append(f"| {r.tool} | {r.target.label} | {rps} | {_ms(r.p50_ms)} | "
+                     f"{_ms(r.p99_ms)} | {cpu} | {r.errors} | {other} | {ratio} |")
+    return lines
+
+
+def rpc_table(rows: list[RpcRow]) -> list[str]:
+    floor = next((r.min_us for r in rows if r.key == "c"), 0.0)
+    lines = ["| executor.execute round trip, C echo plugin | min us/call | median us/call "
+             "| x C harness |",
+             "|---|---:|---:|---:|"]
+    for row in rows:
+        ratio = f"{row.min_us / floor:.2f}x" if floor else "n/a"
+        lines.append(f"| {row.name} | {row.min_us:.2f} | {row.median_us:.2f} | {ratio} |")
+    return lines
+
+
+def verdicts(results: list[LoadResult], rpc: list[RpcRow]) -> list[str]:
+    """One line per target check: met or missed, with the number."""
+    lines = []
+    for r in results:
+        if r.ratio is not None:
+            verdict = "met" if r.ratio >= HTTP_TARGET else "MISSED"
+            lines.append(f"- HTTP, {r.tool}, {r.target.label}: {r.ratio:.1%} of the bare "
+                         f"route's req/s (target >= {HTTP_TARGET:.0%}): **{verdict}**")
+    noisy = [r for r in results if (r.other_cpu or 0) > NOISY_CPUS]
+    if noisy:
+        worst = max(r.other_cpu or 0 for r in noisy)
+        lines.append(f"- caution: other processes kept up to {worst:.2f} CPUs busy during "
+                     f"{len(noisy)} of the load runs; those numbers are pessimistic")
+    by_key = {row.key: row for row in rpc}
+    if "c" in by_key and "loader" in by_key:
+        ratio = by_key["loader"].min_us / by_key["c"].min_us
+        verdict = "met" if ratio <= RPC_TARGET else "MISSED"
+        lines.append(f"- RPC, Python loader (`NativeLibrary.call`) / C harness: {ratio:.2f}x "
+                     f"(target <= {RPC_TARGET:g}x): **{verdict}**")
+        if "execute" in by_key:
+            whole = by_key["execute"].min_us / by_key["c"].min_us
+            lines.append(f"- for information, the whole plugin layer a request waits for "
+                         f"(`executor.execute`, one at a time): {whole:.2f}x the C harness")
+    return lines
+
+
+# ------------------------------------------------------------------------------- document
+
+
+def preamble() -> str:
+    body = len(workload.chat_body())
+    rpc = len(workload.executor_request_bytes("1"))
+    frames = len(workload.LAST_USER_TEXT.split()) + 2
+    return f"""\
+# Benchmarks
+
+Written by `make bench` (`python bench/run.py`); every run rewrites this file. The numbers
+are from one machine and one run: compare runs on the same machine only.
+
+## What is measured
+
+**HTTP load.** One proxy process (bench/serve_bench.py) is started exactly as `cliproxy
+serve` starts it (`Runtime` + `proxy.server.serve`, the default config.yaml with its three
+echo plugins, no API keys, logging at warning), with bare Starlette routes mounted through
+`extra_routes`: the floor shares the server, event loop, Hypercorn config and CORS
+middleware with the proxy path, only the handler differs. Rows:
+
+- *bare route, GET*: `GET /bench/bare`, a fixed chat.completion JSON (the server's floor);
+- *bare route, POST*: `POST /bench/bare` with the chat body, read, same fixed JSON;
+- *proxy, C echo, non-stream*: `POST /v1/chat/completions` for `example-echo-c` (the C
+  plugin): parse, resolve, `executor.execute` on the plugin worker pool, response;
+- *bare route, POST, SSE*: `POST /bench/bare-stream`, the same {frames} SSE frames the echo
+  stream produces for this prompt, through a `StreamingResponse`;
+- *proxy, C echo, stream*: the chat request with `"stream": true`
+  (`executor.execute_stream`, inline chunks, SSE).
+
+The request is a 4-message chat (bench/workload.py, {body} bytes). h2load speaks h2c with
+prior knowledge, wrk HTTP/1.1 keep-alive; both use one client thread and the same number
+of connections, h2load with one stream per connection (`-m 1`) so both tools keep the same
+number of requests in flight. Each measured run follows a discarded warm-up run. p50/p99
+come from wrk's `--latency` and from h2load's per-request `--log-file`. *server CPU us/req*
+is the server process's user+system CPU time (all threads) over the measured run divided
+by its requests: on a small machine shared with the load generator it is the steadier cost
+measure. *other CPUs* is how many CPUs, on average, were busy with neither the server nor
+the load tool during the run (other processes: noise when well above 0). Every target is
+run in several rounds, bare and proxy interleaved, and the round with the most req/s is
+kept. *vs bare* is the proxy row's req/s over its floor's (the POST row for non-stream, the
+SSE row for stream), same tool, same server.
+
+**Plugin RPC round trip.** One `executor.execute` call to the C echo plugin with the exact
+request bytes the proxy sends for the chat above ({rpc} bytes). The C harness
+(bench/harness/rpc_harness.c, compiled with `cc -O2` into a temp dir) dlopens the plugin
+and calls it directly, freeing each response with the plugin's `free_buffer`;
+bench/rpc_python.py then adds one layer per row: the cffi loader (`NativeLibrary.call`,
+raw bytes), the codec (`codec.encode` of the request + `envelope.decode_reply` of the
+reply), the worker-pool hop (`CallRunner.run` awaited from asyncio, one call at a time),
+and the whole plugin layer a request waits for (`executor.execute`). Figures are per call
+over several repeats of N calls; *min* (the least disturbed repeat) is the headline and the
+basis of the ratios, the median is shown beside it. The last row keeps many calls in
+flight and divides wall time by calls: worker-pool throughput, not latency.
+
+Reproduce: `make bench` (installs h2load and wrk if missing). Longer or shorter runs:
+`BENCH_DURATION=5 make bench`, or see `.venv/bin/python bench/run.py --help`;
+`.venv/bin/python bench/run.py --quick` is a smoke run that leaves this file alone.
+"""
+
+
+def results_text(shape: LoadShape, calls: int, repeats: int, results: list[LoadResult],
+                 rpc: list[RpcRow]) -> str:
+    env = [f"- {name}: {value}" for name, value in environment(shape, calls, repeats)]
+    return "\n".join([
+        "## Environment", "", *env, "",
+        "## HTTP load", "", *load_table(results), "",
+        "## Plugin RPC round trip", "", *rpc_table(rpc), "",
+        "## Targets", "", *verdicts(results, rpc), "",
+    ])
