@@ -11,7 +11,7 @@ import pytest
 
 from proxy.errors import PluginCallError, PluginClosedError, PluginLoadError
 from proxy.native.library import NativeLibrary
-from proxy.plugins import envelope, registration, schema
+from proxy.plugins import codec, envelope, registration, schema
 from proxy.plugins.host_calls import HostCalls
 from proxy.plugins.scopes import ScopeRegistry
 from proxy.plugins.streams import StreamRegistry
@@ -45,6 +45,11 @@ def test_examples_register_list_models_and_execute(example, host_calls, lang: st
         models = _result(library, "model.static", b'{"Plugin":{},"Host":{}}', schema.MODEL_RESPONSE)
         assert models["Provider"] == f"echo-{lang}"
         assert [m["ID"] for m in models["Models"]] == [f"example-echo-{lang}"]
+        request = codec.encode(
+            schema.AUTH_MODEL_REQUEST, {"AuthID": "a.json", "AuthProvider": f"echo-{lang}"}
+        )
+        for_auth = _result(library, "model.for_auth", request, schema.MODEL_RESPONSE)
+        assert for_auth["Models"] == models["Models"]
         payload = json.dumps({"messages": [{"role": "user", "content": "a b"}]}).encode()
         request = json.dumps({"Model": "m", "Payload": base64.b64encode(payload).decode()})
         executed = _result(library, "executor.execute", request.encode(), schema.EXECUTOR_RESPONSE)
