@@ -128,12 +128,13 @@ class CpuSample:
 class Server:
     """bench/serve_bench.py as a subprocess on a free loopback port."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, config: Path) -> None:
         self.port = free_port()
         self.log_path = workdir / "server.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, str(BENCH / "serve_bench.py"), str(self.port)],
+            [sys.executable, str(BENCH / "serve_bench.py"), str(self.port),
+             "--config", str(config)],
             cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
         )
 
@@ -336,7 +337,7 @@ def run_load(shape: LoadShape, server: Server, tool: str, target: Target,
     return result
 
 
-def run_loads(shape: LoadShape, workdir: Path) -> list[LoadResult]:
+def run_loads(shape: LoadShape, workdir: Path, config: Path) -> list[LoadResult]:
     """Every tool against every target on one server, which is stopped whatever happens."""
     tools = [tool for tool in TOOLS if shutil.which(tool)]
     for missing in sorted(set(TOOLS) - set(tools)):
@@ -344,7 +345,7 @@ def run_loads(shape: LoadShape, workdir: Path) -> list[LoadResult]:
     if not tools:
         return []
     load_targets = targets(workdir)
-    server = Server(workdir)
+    server = Server(workdir, config)
     results: list[LoadResult] = []
     try:
         server.wait_ready()

@@ -170,10 +170,12 @@ are from one machine and one run: compare runs on the same machine only.
 **HTTP load.** One proxy process (bench/serve_bench.py) is started exactly as `cliproxy
 serve` starts it (`Runtime` + `proxy.server.serve`, the default config.yaml with its three
 echo plugins, no API keys, logging at warning), with bare Starlette routes mounted through
-`extra_routes`: the floor shares the server, event loop, Hypercorn config and CORS
-middleware with the proxy path, only the handler differs. Rows:
+`extra_routes`: the floor shares the server, event loop, Hypercorn config and middleware
+stack with the proxy path, only the handler differs. Rows:
 
-- *bare route, GET*: `GET /bench/bare`, a fixed chat.completion JSON (the server's floor);
+- *bare route, GET*: `GET /bench/bare`, no request body, a fixed chat.completion JSON (for
+  reference: it shows costs that depend on the request body, such as middleware draining
+  an unread body);
 - *bare route, POST*: `POST /bench/bare` with the chat body, read, same fixed JSON;
 - *proxy, C echo, non-stream*: `POST /v1/chat/completions` for `example-echo-c` (the C
   plugin): parse, resolve, `executor.execute` on the plugin worker pool, response;
@@ -206,6 +208,10 @@ and the whole plugin layer a request waits for (`executor.execute`). Figures are
 over several repeats of N calls; *min* (the least disturbed repeat) is the headline and the
 basis of the ratios, the median is shown beside it. The last row keeps many calls in
 flight and divides wall time by calls: worker-pool throughput, not latency.
+
+**Where the time goes.** `.venv/bin/python bench/serve_bench.py PORT --profile out.pstats`
+serves the same app with cProfile on the event-loop thread and writes the stats when it gets
+SIGTERM; put load on it with wrk or h2load and read them with `python -m pstats out.pstats`.
 
 Reproduce: `make bench` (installs h2load and wrk if missing). Longer or shorter runs:
 `BENCH_DURATION=5 make bench`, or see `.venv/bin/python bench/run.py --help`;

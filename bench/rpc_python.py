@@ -44,14 +44,13 @@ from proxy.runtime import Runtime
 ROOT = Path(__file__).resolve().parent.parent
 
 PLUGIN_ID = "executor-c"
-CONFIG = f"""
-plugins:
-  enabled: true
-  configs:
-    {PLUGIN_ID}:
-      enabled: true
-      path: examples/plugin/bin/executor-c.so
-"""
+DEFAULT_PLUGIN = ROOT / "examples" / "plugin" / "bin" / "executor-c.so"
+
+
+def config_text(plugin: Path) -> str:
+    """A config with just the C echo executor, loaded by path like config.yaml does."""
+    return (f"plugins:\n  enabled: true\n  configs:\n    {PLUGIN_ID}:\n"
+            f"      enabled: true\n      path: {json.dumps(str(plugin))}\n")
 
 
 @dataclass(frozen=True)
@@ -104,9 +103,9 @@ async def time_async(
     return Timing(key, name, min(runs), statistics.median(runs), calls, repeats)
 
 
-def start_runtime() -> tuple[Runtime, Plugin]:
+def start_runtime(plugin_path: Path) -> tuple[Runtime, Plugin]:
     """A Runtime with just the C echo executor, loaded and registered the production way."""
-    config = config_module.parse(CONFIG, source=ROOT / "bench-rpc.yaml")
+    config = config_module.parse(config_text(plugin_path), source=ROOT / "bench-rpc.yaml")
     runtime = Runtime(config)
     runtime.apply(config)
     plugin = runtime.current.snapshot.get(PLUGIN_ID)
@@ -115,9 +114,9 @@ def start_runtime() -> tuple[Runtime, Plugin]:
     return runtime, plugin
 
 
-def measure(calls: int, repeats: int, concurrency: int) -> list[Timing]:
+def measure(plugin_path: Path, calls: int, repeats: int, concurrency: int) -> list[Timing]:
     """Every row, in the order of the module docstring."""
-    runtime, plugin = start_runtime()
+    runtime, plugin = start_runtime(plugin_path)
     library = plugin.library
     assert library is not None
     method = Method.EXECUTOR_EXECUTE.value
@@ -175,6 +174,8 @@ def _check(reply: bytes) -> None:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plugin", type=Path, default=DEFAULT_PLUGIN,
+                        help="the C echo executor library (default: examples/plugin/bin)")
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=64)
@@ -184,7 +185,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    rows = measure(args.calls, args.repeats, args.concurrency)
+    rows = measure(args.plugin, args.calls, args.repeats, args.concurrency)
     if args.json:
         print(json.dumps([asdict(r) for r in rows]))
     else:

@@ -9,9 +9,11 @@ Two targets from the issue are checked:
 
 Everything targets 127.0.0.1 only, and every step is bounded: load runs last `--duration`
 seconds each (after a `--warmup` run), the micro-benchmarks a fixed number of calls. The
-micro-benchmarks run first, while nothing else is running; then one server serves every
-load run and is stopped at the end whatever happens. A missed target is reported, not an
-error; the exit status is 1 only when a run itself failed (errors, a tool that crashed).
+plugins and config.yaml are copied to a temp dir first (same relative paths, so the same
+config), then the micro-benchmarks run while nothing else is running, then one server
+serves every load run and is stopped at the end whatever happens. A missed target is
+reported, not an error; the exit status is 1 only when a run itself failed (errors, a tool
+that crashed).
 
 Usage: python bench/run.py [--quick] [--duration S] [--warmup S] [--connections N]
        [--h2-streams M] [--client-threads T] [--rounds K] [--calls N] [--repeats R]
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,7 +42,8 @@ from loadgen import LoadShape, log
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-PLUGIN = ROOT / "examples" / "plugin" / "bin" / "executor-c.so"
+PLUGIN_DIR = Path("examples") / "plugin" / "bin"
+C_PLUGIN = "executor-c.so"
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
@@ -72,7 +76,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-doc", action="store_true", help="print only")
     parser.add_argument("--quiet-wait", type=float,
                         help="wait up to this many seconds for other processes to leave the "
-                             "CPUs alone before starting (60; 0: do not wait)")
+                             "CPUs alone before starting (60, --quick 10; 0: do not wait)")
     return parser.parse_args(argv)
 
 
@@ -121,6 +125,17 @@ def wait_for_quiet(limit: float, threshold: float = report.NOISY_CPUS) -> None:
         time.sleep(4.0)
 
 
+def snapshot_plugins(workdir: Path) -> Path:
+    """Copies config.yaml and the example plugins into the temp dir at the same relative
+    paths, and returns the copied config: the configuration is byte for byte the default
+    one, but a `make plugins` running meanwhile (it rewrites the Rust library in place)
+    cannot change or crash a library the benchmark has mapped."""
+    shutil.copytree(ROOT / PLUGIN_DIR, workdir / PLUGIN_DIR)
+    config = workdir / "config.yaml"
+    shutil.copyfile(ROOT / "config.yaml", config)
+    return config
+
+
 def compile_harness(workdir: Path) -> Path:
     """Builds the C harness into the temp dir (no binary is committed)."""
     binary = workdir / "rpc_harness"
@@ -134,12 +149,13 @@ def compile_harness(workdir: Path) -> Path:
 
 def run_rpc(settings: Settings, workdir: Path) -> list[report.RpcRow]:
     """The C floor, then the Python layers, each in a fresh process of its own."""
+    plugin = workdir / PLUGIN_DIR / C_PLUGIN
     request_file = workdir / "executor-request.json"
     request_file.write_bytes(workload.executor_request_bytes("1"))
     harness = compile_harness(workdir)
     log(f"RPC: C harness, {settings.calls} calls x {settings.repeats}")
     done = subprocess.run(
-        [str(harness), str(PLUGIN), str(request_file), "executor.execute",
+        [str(harness), str(plugin), str(request_file), "executor.execute",
          str(settings.calls), str(settings.repeats)],
         capture_output=True, text=True, check=True, timeout=300,
     )
@@ -148,7 +164,8 @@ def run_rpc(settings: Settings, workdir: Path) -> list[report.RpcRow]:
                           c["median_ns"] / 1000)]
     log("RPC: Python layers (rpc_python.py)")
     done = subprocess.run(
-        [sys.executable, str(BENCH / "rpc_python.py"), "--json", "--calls",
+        [sys.executable, str(BENCH / "rpc_python.py"), "--json", "--plugin", str(plugin),
+         "--calls",
          str(settings.calls), "--repeats", str(settings.repeats), "--concurrency",
          str(settings.shape.connections)],
         capture_output=True, text=True, check=True, timeout=600, cwd=ROOT,
@@ -160,14 +177,15 @@ def run_rpc(settings: Settings, workdir: Path) -> list[report.RpcRow]:
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
-    if not PLUGIN.is_file():
-        raise SystemExit(f"{PLUGIN} is missing: run `make plugins` first")
+    if not (ROOT / PLUGIN_DIR / C_PLUGIN).is_file():
+        raise SystemExit(f"{PLUGIN_DIR / C_PLUGIN} is missing: run `make plugins` first")
     started = time.monotonic()
     wait_for_quiet(settings.quiet_wait)
     with tempfile.TemporaryDirectory(prefix="cliproxy-bench-") as tmp:
         workdir = Path(tmp)
+        config = snapshot_plugins(workdir)
         rpc = run_rpc(settings, workdir)
-        results = loadgen.run_loads(settings.shape, workdir)
+        results = loadgen.run_loads(settings.shape, workdir, config)
     text = report.results_text(settings.shape, settings.calls, settings.repeats, results, rpc)
     print(text)
     if settings.doc is not None:

@@ -67,8 +67,8 @@ class DrainRequestBody:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope.get("http_version") != "2":
+            await self.app(scope, receive, send)  # only Hypercorn's HTTP/2 path needs it
             return
         body_complete = False
 
@@ -80,7 +80,8 @@ class DrainRequestBody:
 
         async def draining_send(message: Message) -> None:
             final = message["type"] == "http.response.body" and not message.get("more_body")
-            if final and not body_complete:
+            # A request whose body already ended (any GET) answers the first receive at once.
+            if final and not body_complete and not _ends_request(await tracking_receive()):
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(_drain(tracking_receive), self.DRAIN_SECONDS)
             await send(message)
