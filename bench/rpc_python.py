@@ -8,8 +8,9 @@ cost of that layer:
   the in-flight accounting);
 * codec: the request encoded with `codec.encode(EXECUTOR_REQUEST, ...)` and the reply
   decoded with `envelope.decode_reply(..., EXECUTOR_RESPONSE)`, on the calling thread;
-* pool hop: the same, but the call and decode run on the worker pool through
-  `CallRunner.run`, awaited from asyncio one at a time (the latency a request sees);
+* pool hop: the same, but the call runs on the native worker pool through
+  `CallRunner.call` and the reply is decoded on the loop, awaited from asyncio one at a
+  time (the latency a request sees);
 * executor.execute: the plugin layer the HTTP route calls (scope open/close, health
   counters, `Plugin.call`), one at a time;
 * pool, N in flight: `executor.execute` with N concurrent calls, amortised per call (the
@@ -133,18 +134,15 @@ def measure(plugin_path: Path, calls: int, repeats: int, concurrency: int) -> li
 
     async def pool_hop() -> object:
         body = codec.encode(schema.EXECUTOR_REQUEST, request, {"host_callback_id": "1"})
-        return await runtime.runner.run(
-            "bench",
-            lambda: envelope.decode_reply(method, library.call(method, body),
-                                          schema.EXECUTOR_RESPONSE),
-        )
+        reply = await runtime.runner.call("bench", library, method, body)
+        return envelope.decode_reply(method, reply, schema.EXECUTOR_RESPONSE)
 
     async def execute() -> object:
         return await executor.execute(plugin, request, runtime.scopes, "bench")
 
     async def async_rows() -> list[Timing]:
         return [
-            await time_async("pool", "+ pool hop (CallRunner.run from asyncio)", pool_hop,
+            await time_async("pool", "+ pool hop (CallRunner.call from asyncio)", pool_hop,
                              calls, repeats),
             await time_async("execute", "executor.execute (Plugin.call, scopes)", execute,
                              calls, repeats),

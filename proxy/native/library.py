@@ -88,28 +88,45 @@ class NativeLibrary:
         table = ffi.new("cliproxy_plugin_api *", plugin_api[0])  # later writes have no effect
         return cls(text, key, host_api, table)
 
+    @property
+    def table(self) -> object:
+        """The plugin's function table (a `cliproxy_plugin_api *`), for the worker pool."""
+        return self._api
+
     def call(self, method: str, request: bytes) -> RawReply:
         """Runs one RPC on the calling thread (never the event loop: it blocks)."""
+        self.begin_call()
+        try:
+            response = ffi.new("cliproxy_buffer *")
+            rc = lib.cpx_plugin_call(self._api, method.encode(), request, len(request), response)
+            return self.take_reply(rc, response)
+        finally:
+            self.end_call()
+
+    def begin_call(self) -> None:
+        """Counts a call in flight; refuses it once shutdown has begun."""
         with self._drained:
             if self._closed:
                 raise PluginClosedError(self.path)
             self._in_flight += 1
+
+    def end_call(self) -> None:
+        with self._drained:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._drained.notify_all()
+
+    def take_reply(self, rc: int, response: object) -> RawReply:
+        """Copies a response buffer and hands it back to the plugin's `free_buffer` with the
+        plugin's own (ptr, len), whatever the return code (01 §1.3 step 5)."""
+        ptr, size = response.ptr, response.len  # type: ignore[attr-defined]
+        if ptr == ffi.NULL:
+            return RawReply(rc, b"")
         try:
-            response = ffi.new("cliproxy_buffer *")
-            rc = lib.cpx_plugin_call(self._api, method.encode(), request, len(request), response)
-            ptr, size = response.ptr, response.len
-            if ptr == ffi.NULL:
-                return RawReply(rc, b"")
-            try:
-                data = ffi.unpack(ffi.cast("char *", ptr), size) if size else b""
-            finally:
-                lib.cpx_plugin_free(self._api, ptr, size)
-            return RawReply(rc, data)
+            data = ffi.unpack(ffi.cast("char *", ptr), size) if size else b""
         finally:
-            with self._drained:
-                self._in_flight -= 1
-                if self._in_flight == 0:
-                    self._drained.notify_all()
+            lib.cpx_plugin_free(self._api, ptr, size)
+        return RawReply(rc, data)
 
     @property
     def in_flight(self) -> int:

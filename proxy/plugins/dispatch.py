@@ -1,53 +1,112 @@
-"""Where plugin calls run: a bounded pool of worker threads, never the event loop.
+"""Where plugin calls run: never on the event loop thread.
 
 Plugins block, and they call back into the host, re-entrantly and from their own threads;
-a callback may need the event loop (to hand a chunk to a waiting response). Running native
-calls on worker threads keeps the loop free for that. cffi releases the GIL during the call.
+a callback may need the event loop (to hand a chunk to a waiting response). Calls made
+while serving requests run on the extension's C worker pool (proxy.native.pool), which
+keeps them off the GIL; lifecycle calls made from other threads (config apply, the CLI)
+and platforms without that pool use a Python thread pool.
 
 Every call has a deadline (`plugins.call-timeout-seconds`). Native code cannot be
 interrupted, so on timeout the proxy stops waiting, answers 504 and counts the timeout
-against the plugin; the worker stays busy until the plugin returns. That is why the pool
-is sized generously and its size is configurable.
+against the plugin; the worker stays busy until the plugin returns. That is why the pools
+are sized generously and their size is configurable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from proxy.errors import PluginTimeoutError
+from proxy.native.library import NativeLibrary, RawReply
+from proxy.native.pool import NativePool
 
 T = TypeVar("T")
-log = logging.getLogger("cliproxy.plugins")
 
 
 class CallRunner:
     def __init__(self, workers: int, timeout: float) -> None:
         self.timeout = timeout
-        self._pool = concurrent.futures.ThreadPoolExecutor(
+        self._workers = workers
+        self._threads = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="plugin-call"
         )
+        self._native: NativePool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def run(self, label: str, fn: Callable[[], T], timeout: float | None = None) -> T:
-        """Runs `fn` (one blocking plugin call) on a worker and awaits it with a deadline."""
-        limit = self.timeout if timeout is None else timeout
-        future = asyncio.get_running_loop().run_in_executor(self._pool, fn)
-        try:
-            return await asyncio.wait_for(future, limit or None)
-        except asyncio.TimeoutError:
-            raise PluginTimeoutError(f"{label} did not answer within {limit:g}s") from None
+    async def call(
+        self,
+        label: str,
+        library: NativeLibrary,
+        method: str,
+        request: bytes,
+        timeout: float | None = None,
+    ) -> RawReply:
+        """One plugin call from the event loop, awaited with a deadline."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            self._native = NativePool.create(self._workers, loop)
+        if self._native is not None:
+            future = self._native.submit(library, method, request)
+        else:
+            future = loop.run_in_executor(self._threads, library.call, method, request)
+        return await _with_deadline(loop, future, self._limit(timeout), label)
 
     def run_blocking(self, label: str, fn: Callable[[], T], timeout: float | None = None) -> T:
-        """The same from a thread that is not the event loop (config apply, CLI)."""
-        limit = self.timeout if timeout is None else timeout
-        future = self._pool.submit(fn)
+        """A plugin call from a thread that is not the event loop (config apply, CLI)."""
+        limit = self._limit(timeout)
+        future = self._threads.submit(fn)
         try:
             return future.result(limit or None)
         except concurrent.futures.TimeoutError:
             raise PluginTimeoutError(f"{label} did not answer within {limit:g}s") from None
 
+    def _limit(self, timeout: float | None) -> float:
+        return self.timeout if timeout is None else timeout
+
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Safe from any thread; calls still running finish unseen."""
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        native, loop = self._native, self._loop
+        if native is None or loop is None or loop.is_closed():
+            return
+        if _running_loop() is loop:
+            native.close()
+        else:
+            loop.call_soon_threadsafe(native.close)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+async def _with_deadline(
+    loop: asyncio.AbstractEventLoop, future: asyncio.Future[T], limit: float, label: str
+) -> T:
+    """Awaits `future`, cancelling it after `limit` seconds (0: no deadline). A timer on the
+    loop costs far less per call than wrapping the await in asyncio.wait_for."""
+    if not limit:
+        return await future
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        if not future.done():
+            expired = True
+            future.cancel()
+
+    timer = loop.call_later(limit, expire)
+    try:
+        return await future
+    except asyncio.CancelledError:
+        if expired:
+            raise PluginTimeoutError(f"{label} did not answer within {limit:g}s") from None
+        raise
+    finally:
+        timer.cancel()

@@ -49,11 +49,10 @@ class Plugin:
     def schema_version(self) -> int:
         return self.registration.schema_version if self.registration else 1
 
-    def _invoke(self, method: Method, request: bytes, result: codec.Kind) -> Any:
+    def _library(self) -> NativeLibrary:
         if self.library is None:
             raise PluginCallError(f"plugin {self.id} is not loaded", plugin_id=self.id)
-        reply = self.library.call(method.value, request)
-        return envelope.decode_reply(method.value, reply, result)
+        return self.library
 
     def _label(self, method: Method) -> str:
         return f"plugin {self.id} ({method.value})"
@@ -61,11 +60,13 @@ class Plugin:
     async def call(
         self, method: Method, request: bytes, result: codec.Kind, timeout: float | None = None
     ) -> Any:
+        """One call from the event loop; the reply is decoded here, on the loop thread."""
         self.health.calls += 1
         try:
-            return await self._runner.run(
-                self._label(method), lambda: self._invoke(method, request, result), timeout
+            reply = await self._runner.call(
+                self._label(method), self._library(), method.value, request, timeout
             )
+            return envelope.decode_reply(method.value, reply, result)
         except ProxyError as exc:
             self._count(exc)
             raise
@@ -73,11 +74,14 @@ class Plugin:
     def call_blocking(
         self, method: Method, request: bytes, result: codec.Kind, timeout: float | None = None
     ) -> Any:
+        """One call from a thread that is not the event loop."""
         self.health.calls += 1
+        library = self._library()
         try:
-            return self._runner.run_blocking(
-                self._label(method), lambda: self._invoke(method, request, result), timeout
+            reply = self._runner.run_blocking(
+                self._label(method), lambda: library.call(method.value, request), timeout
             )
+            return envelope.decode_reply(method.value, reply, result)
         except ProxyError as exc:
             self._count(exc)
             raise

@@ -1,0 +1,119 @@
+"""Plugin calls on C threads, completed on the event loop.
+
+The rule is that a plugin call never runs on the event loop thread. Running it on Python
+worker threads works but costs twice: every call hops threads through futures, and the
+worker needs the GIL to return, so under load it fights the event loop for it (the loop
+gives the GIL away on every socket write and waits to get it back). Here the call itself
+runs on a pthread inside the extension that never touches the GIL; the finished job goes
+on a done list and one byte on a pipe wakes the loop, which collects every finished job in
+one go, copies the replies and frees them. Host callbacks made during the call still reach
+Python: cffi takes the GIL for them on whatever thread they arrive.
+
+POSIX only; elsewhere `NativePool.create` returns None and calls run on Python threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import select
+import threading
+from dataclasses import dataclass
+
+from proxy.errors import PluginClosedError
+from proxy.native._cliproxy import ffi, lib
+from proxy.native.library import NativeLibrary, RawReply
+
+_BATCH = 256
+
+
+@dataclass
+class _Pending:
+    job: object  # cpx_job *, owned here until the worker is done with it
+    request: object  # ffi.from_buffer view the worker reads
+    library: NativeLibrary
+    future: asyncio.Future[RawReply]
+
+
+class NativePool:
+    def __init__(self, pool: object, loop: asyncio.AbstractEventLoop) -> None:
+        self._pool = pool
+        self._loop = loop
+        self._fd: int = lib.cpx_pool_fd(pool)
+        self._pending: dict[int, _Pending] = {}
+        self._batch = ffi.new("cpx_job *[]", _BATCH)
+        self._methods: dict[str, object] = {}
+        self._closed = False
+        loop.add_reader(self._fd, self._collect)
+
+    @classmethod
+    def create(cls, threads: int, loop: asyncio.AbstractEventLoop) -> NativePool | None:
+        pool = lib.cpx_pool_new(threads)
+        return None if pool == ffi.NULL else cls(pool, loop)
+
+    def submit(
+        self, library: NativeLibrary, method: str, request: bytes
+    ) -> asyncio.Future[RawReply]:
+        """Queues one call; the future resolves on the loop when the plugin has answered.
+        Cancelling the future stops the waiting, not the call."""
+        library.begin_call()
+        job = ffi.new("cpx_job *")
+        view = ffi.from_buffer(request)
+        job.api = library.table
+        job.method = self._method(method)
+        job.request = ffi.cast("const char *", view)
+        job.request_len = len(request)
+        future: asyncio.Future[RawReply] = self._loop.create_future()
+        key = int(ffi.cast("uintptr_t", job))
+        self._pending[key] = _Pending(job, view, library, future)
+        if lib.cpx_pool_submit(self._pool, job) != 0:
+            del self._pending[key]
+            library.end_call()
+            raise PluginClosedError(library.path)
+        return future
+
+    def _method(self, name: str) -> object:
+        text = self._methods.get(name)
+        if text is None:  # a handful of method names, kept for the process lifetime
+            text = self._methods[name] = ffi.new("char[]", name.encode())
+        return text
+
+    def _finished(self) -> list[tuple[_Pending, RawReply]]:
+        """Every job done since the last look, its reply copied and handed back to the
+        plugin's free_buffer, its call no longer counted in flight."""
+        count = lib.cpx_pool_collect(self._pool, self._batch, _BATCH)
+        finished = []
+        for index in range(count):
+            done = self._pending.pop(int(ffi.cast("uintptr_t", self._batch[index])))
+            job = done.job
+            try:
+                reply = done.library.take_reply(job.rc, job.response)  # type: ignore[attr-defined]
+            finally:
+                done.library.end_call()
+            finished.append((done, reply))
+        return finished
+
+    def _collect(self) -> None:
+        for done, reply in self._finished():
+            if not done.future.done():
+                done.future.set_result(reply)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def close(self) -> None:
+        """Stops watching (call on the loop thread) and lets idle workers exit. Calls still
+        running are finished by a helper thread: their replies freed, their plugin's
+        in-flight count released, so that its shutdown does not wait for a loop that is gone."""
+        self._closed = True
+        self._loop.remove_reader(self._fd)
+        lib.cpx_pool_stop(self._pool)
+        if self._pending:
+            threading.Thread(
+                target=self._finish_abandoned, name="plugin-pool-drain", daemon=True
+            ).start()
+
+    def _finish_abandoned(self) -> None:
+        while self._pending:
+            select.select([self._fd], [], [], 1.0)
+            self._finished()
