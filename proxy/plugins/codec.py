@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,14 +52,19 @@ class Field:
 
 @dataclass(frozen=True)
 class Struct:
+    """A Go struct: its fields in declaration order. The encoder and decoder for it are
+    compiled on first use (a per-field plan) and kept here."""
+
     name: str
     fields: tuple[Field, ...]
     _by_exact: dict[str, Field] = field(init=False, repr=False, compare=False)
     _by_folded: dict[str, Field] = field(init=False, repr=False, compare=False)
+    _compiled: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_exact", {f.name: f for f in self.fields})
         object.__setattr__(self, "_by_folded", {f.name.casefold(): f for f in self.fields})
+        object.__setattr__(self, "_compiled", {})
 
     def lookup(self, key: str) -> Field | None:
         return self._by_exact.get(key) or self._by_folded.get(key.casefold())
@@ -91,32 +96,63 @@ def zero(kind: Kind) -> Any:
 # ---------------------------------------------------------------------------- encoding
 
 
+Converter = Callable[[Any], Any]
+
+
 def to_wire(kind: Kind, value: Any) -> Any:
     """Turns a Python value into the JSON-ready value Go would marshal for `kind`."""
-    if isinstance(kind, Struct):
-        source = value or {}
-        out: dict[str, Any] = {}
-        for f in kind.fields:
-            item = source.get(f.name)
-            if f.omitempty and not item:
-                continue
-            out[f.name] = zero(f.kind) if item is None else to_wire(f.kind, item)
-        return out
-    if value is None:
+    if value is None and not isinstance(kind, Struct):
         return zero(kind)
+    convert = _encoder(kind)
+    return value if convert is None else convert(value)
+
+
+def _encoder(kind: Kind) -> Converter | None:
+    """How to turn a non-None value of `kind` into JSON; None when it already is."""
+    if isinstance(kind, Struct):
+        compiled = kind._compiled.get("encode")
+        if compiled is None:
+            compiled = kind._compiled["encode"] = _struct_encoder(kind)
+        return compiled
     if isinstance(kind, Ptr):
-        return to_wire(kind.struct, value)
+        return _encoder(kind.struct)
     if isinstance(kind, ListOf):
-        return [to_wire(kind.item, v) for v in value]
-    if kind == "bytes":
-        return base64.b64encode(value).decode("ascii")
-    if kind == "time":
-        return format_time(value) if isinstance(value, dt.datetime) else value
-    if kind == "duration" and isinstance(value, dt.timedelta):
+        item = _encoder(kind.item)
+        return None if item is None else (lambda values: [item(v) for v in values])
+    return _SCALAR_ENCODERS.get(kind)
+
+
+def _struct_encoder(struct: Struct) -> Converter:
+    plan = [(f.name, f.omitempty, f.kind, _encoder(f.kind)) for f in struct.fields]
+
+    def encode_struct(value: Any) -> dict[str, Any]:
+        get = (value or {}).get
+        out: dict[str, Any] = {}
+        for name, omitempty, kind, convert in plan:
+            item = get(name)
+            if omitempty and not item:
+                continue
+            if item is None:
+                out[name] = zero(kind)
+            else:
+                out[name] = item if convert is None else convert(item)
+        return out
+
+    return encode_struct
+
+
+def _encode_duration(value: Any) -> Any:
+    if isinstance(value, dt.timedelta):
         return (value.days * 86_400 + value.seconds) * 1_000_000_000 + value.microseconds * 1_000
-    if kind == "header":
-        return {canonical_header_key(k): list(v) for k, v in value.items()} or None
     return value
+
+
+_SCALAR_ENCODERS: dict[str, Converter] = {
+    "bytes": lambda value: base64.b64encode(value).decode("ascii"),
+    "time": lambda value: format_time(value) if isinstance(value, dt.datetime) else value,
+    "duration": _encode_duration,
+    "header": lambda value: {canonical_header_key(k): list(v) for k, v in value.items()} or None,
+}
 
 
 def encode(kind: Kind, value: Any, extra: Mapping[str, Any] | None = None) -> bytes:
@@ -135,8 +171,18 @@ def dumps(value: Any) -> bytes:
 
 
 def canonical_header_key(key: str) -> str:
-    """Go's textproto.CanonicalMIMEHeaderKey for the usual token characters."""
-    return "-".join(part[:1].upper() + part[1:].lower() for part in key.split("-"))
+    """Go's textproto.CanonicalMIMEHeaderKey for the usual token characters. Header names
+    repeat from request to request, so results are remembered (a bounded cache)."""
+    canonical = _canonical_keys.get(key)
+    if canonical is None:
+        if len(_canonical_keys) >= 4096:
+            _canonical_keys.clear()
+        canonical = "-".join(part[:1].upper() + part[1:].lower() for part in key.split("-"))
+        _canonical_keys[key] = canonical
+    return canonical
+
+
+_canonical_keys: dict[str, str] = {}
 
 
 def format_time(value: dt.datetime) -> str:
@@ -156,85 +202,147 @@ def loads(data: bytes | str) -> Any:
         raise DecodeError(f"invalid JSON: {exc}") from None
 
 
-def decode(kind: Kind, value: Any, path: str = "") -> Any:
-    """Converts parsed JSON into `kind` with Go's rules; raises DecodeError naming `path`."""
-    if value is None:
-        return zero(kind)
-    if isinstance(kind, Ptr):
-        return decode(kind.struct, value, path)
+def decode(kind: Kind, value: Any) -> Any:
+    """Converts parsed JSON into `kind` with Go's rules; a DecodeError names the field path
+    (built only when decoding fails)."""
+    try:
+        return _decoder(kind)(value)
+    except _Mismatch as exc:
+        raise DecodeError(exc.render()) from None
+
+
+class _Mismatch(Exception):
+    """Raised deep inside a decode; the field path is collected on the way out."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        self.path: list[str] = []
+
+    def within(self, step: str) -> _Mismatch:
+        self.path.append(step)
+        return self
+
+    def render(self) -> str:
+        path = "".join(reversed(self.path)).lstrip(".")
+        return f"{path}: {self.problem}" if path else self.problem
+
+
+def _decoder(kind: Kind) -> Converter:
     if isinstance(kind, Struct):
+        compiled = kind._compiled.get("decode")
+        if compiled is None:
+            compiled = kind._compiled["decode"] = _struct_decoder(kind)
+        return compiled
+    if isinstance(kind, Ptr):
+        return _decoder(kind.struct)
+    if isinstance(kind, ListOf):
+        return _list_decoder(kind)
+    return _scalar_decoder(kind)
+
+
+def _struct_decoder(struct: Struct) -> Converter:
+    decoders = {f.name: _decoder(f.kind) for f in struct.fields}
+    zeros = [(f.name, f.kind) for f in struct.fields]
+
+    def decode_struct(value: Any) -> Any:
+        if value is None:
+            return {name: zero(kind) for name, kind in zeros}
         if not isinstance(value, dict):
-            raise _mismatch(path or kind.name, "an object", value)
-        out = zero(kind)
+            raise _Mismatch(_expected("an object", value))
+        out = {name: zero(kind) for name, kind in zeros}
         exact_seen: set[str] = set()
         for key, item in value.items():
-            f = kind.lookup(key)
+            f = struct.lookup(key)
             if f is None:
                 continue
             if key == f.name:
                 exact_seen.add(key)
             elif f.name in exact_seen:
                 continue  # Go prefers an exact match over a case-folded one
-            out[f.name] = decode(f.kind, item, f"{path}.{f.name}" if path else f.name)
+            try:
+                out[f.name] = decoders[f.name](item)
+            except _Mismatch as exc:
+                raise exc.within(f".{f.name}") from None
         return out
-    if isinstance(kind, ListOf):
+
+    return decode_struct
+
+
+def _list_decoder(kind: ListOf) -> Converter:
+    def decode_list(value: Any) -> Any:
+        if value is None:
+            return None
         if not isinstance(value, list):
-            raise _mismatch(path, "an array", value)
-        return [decode(kind.item, v, f"{path}[{i}]") for i, v in enumerate(value)]
-    return _decode_scalar(kind, value, path)
+            raise _Mismatch(_expected("an array", value))
+        item = _decoder(kind.item)
+        out = []
+        for index, element in enumerate(value):
+            try:
+                out.append(item(element))
+            except _Mismatch as exc:
+                raise exc.within(f"[{index}]") from None
+        return out
+
+    return decode_list
 
 
-def _decode_scalar(kind: str, value: Any, path: str) -> Any:
+def _scalar_decoder(kind: str) -> Converter:
+    def decode_scalar(value: Any) -> Any:
+        return zero(kind) if value is None else _decode_scalar(kind, value)
+
+    return decode_scalar
+
+
+def _decode_scalar(kind: str, value: Any) -> Any:
     if kind == "string":
         if isinstance(value, str):
             return value
-        raise _mismatch(path, "a string", value)
+        raise _Mismatch(_expected("a string", value))
     if kind in ("int", "duration"):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise _mismatch(path, "an integer", value)
+        raise _Mismatch(_expected("an integer", value))
     if kind == "float":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        raise _mismatch(path, "a number", value)
+        raise _Mismatch(_expected("a number", value))
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        raise _mismatch(path, "a boolean", value)
+        raise _Mismatch(_expected("a boolean", value))
     if kind == "bytes":
         if not isinstance(value, str):
-            raise _mismatch(path, "a base64 string", value)
+            raise _Mismatch(_expected("a base64 string", value))
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise DecodeError(f"{path}: invalid base64 (standard alphabet, padded)") from None
+            raise _Mismatch("invalid base64 (standard alphabet, padded)") from None
     if kind == "header":
         if not isinstance(value, dict) or not all(
             isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values()
         ):
-            raise _mismatch(path, 'an object of string arrays ({"Key":["value"]})', value)
+            raise _Mismatch(_expected('an object of string arrays ({"Key":["value"]})', value))
         return value
     if kind == "strmap":
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise _mismatch(path, "an object of strings", value)
+            raise _Mismatch(_expected("an object of strings", value))
         return value
     if kind == "time":
         if not isinstance(value, str):
-            raise _mismatch(path, "an RFC 3339 time", value)
+            raise _Mismatch(_expected("an RFC 3339 time", value))
         try:
             dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise DecodeError(f"{path}: {value!r} is not an RFC 3339 time") from None
+            raise _Mismatch(f"{value!r} is not an RFC 3339 time") from None
         return value
     if kind == "any":
         if isinstance(value, dict):
             return value
-        raise _mismatch(path, "an object", value)
+        raise _Mismatch(_expected("an object", value))
     return value  # raw
 
 
-def _mismatch(path: str, expected: str, value: Any) -> DecodeError:
-    got = "null" if value is None else type(value).__name__
+def _expected(expected: str, value: Any) -> str:
     got = {
         "str": "string",
         "int": "number",
@@ -242,5 +350,5 @@ def _mismatch(path: str, expected: str, value: Any) -> DecodeError:
         "list": "array",
         "dict": "object",
         "bool": "boolean",
-    }.get(got, got)
-    return DecodeError(f"{path or 'value'}: expected {expected}, got {got}")
+    }.get(type(value).__name__, type(value).__name__)
+    return f"expected {expected}, got {got}"

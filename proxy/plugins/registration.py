@@ -10,6 +10,7 @@ the reason visible (`cliproxy plugins list`, the log) rather than silently regis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from proxy.errors import PluginCallError, PluginRegisterError
@@ -59,7 +60,7 @@ class Registration:
     def name(self) -> str:
         return self.metadata["Name"]
 
-    @property
+    @cached_property
     def flags(self) -> tuple[str, ...]:
         """The boolean capabilities that are on, in declaration order."""
         return tuple(f for f in schema.CAPABILITY_FLAGS if self.capabilities[f])
@@ -72,11 +73,12 @@ class Registration:
         scope = self.capabilities["executor_model_scope"].strip().lower()
         return scope if scope in ("static", "oauth") else "both"
 
-    @property
+    # Cached: read on every request; a registration never changes (a new one replaces it).
+    @cached_property
     def input_formats(self) -> tuple[str, ...]:
         return normalize_formats(self.capabilities["executor_input_formats"])
 
-    @property
+    @cached_property
     def output_formats(self) -> tuple[str, ...]:
         return normalize_formats(self.capabilities["executor_output_formats"])
 

@@ -46,6 +46,7 @@ class BridgeStream:
         self._close_error = ""
         self._ready = asyncio.Event()
         self.filled = asyncio.Event()  # the queue reached capacity at least once
+        self._loop_thread = threading.get_ident()  # bridges are opened on the loop
 
     # -- producer side: any thread ---------------------------------------------------------
 
@@ -87,6 +88,8 @@ class BridgeStream:
 
     def abort(self) -> None:
         with self._lock:
+            if not self._open and not self._ended and not self._queue:
+                return  # already aborted
             self._open, self._ended = False, False
             self._queue.clear()
             self._lock.notify_all()
@@ -102,6 +105,9 @@ class BridgeStream:
             if full:
                 self.filled.set()
 
+        if threading.get_ident() == self._loop_thread:
+            signal()  # called on the loop itself (an abort): no need to go through the pipe
+            return
         # RuntimeError: the loop is gone (shutdown), nobody is reading any more.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(signal)
