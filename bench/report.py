@@ -203,7 +203,8 @@ request bytes the proxy sends for the chat above ({rpc} bytes). The C harness
 and calls it directly, freeing each response with the plugin's `free_buffer`;
 bench/rpc_python.py then adds one layer per row: the cffi loader (`NativeLibrary.call`,
 raw bytes), the codec (`codec.encode` of the request + `envelope.decode_reply` of the
-reply), the worker-pool hop (`CallRunner.run` awaited from asyncio, one call at a time),
+reply), the hop through the native worker pool (`CallRunner.call` awaited from asyncio,
+one call at a time: a C thread makes the call, the loop collects it through a pipe),
 and the whole plugin layer a request waits for (`executor.execute`). Figures are per call
 over several repeats of N calls; *min* (the least disturbed repeat) is the headline and the
 basis of the ratios, the median is shown beside it. The last row keeps many calls in

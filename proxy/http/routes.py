@@ -29,9 +29,8 @@ def context(request: Request, entry_format: str) -> RequestContext:
     for raw_key, raw_value in request.scope["headers"]:
         key = canonical_header_key(raw_key.decode("latin-1"))
         headers.setdefault(key, []).append(raw_value.decode("latin-1"))
-    query = parse_qs(
-        request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-    )
+    raw_query = request.scope.get("query_string", b"")
+    query = parse_qs(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else {}
     return RequestContext(
         generation=_runtime(request).current,
         entry_format=entry_format,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,8 @@ class RequestContext:
     path: str
     headers: dict[str, list[str]]  # canonical keys, as Go plugins expect them
     query: dict[str, list[str]]
-    request_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    # 8 hex digits as CLIProxyAPI writes them; ids only correlate logs, so no CSPRNG needed.
+    request_id: str = field(default_factory=lambda: f"{random.getrandbits(32):08x}")
     principal: str = ""
     body: bytes = b""
     payload: dict[str, Any] = field(default_factory=dict)

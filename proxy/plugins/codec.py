@@ -123,22 +123,30 @@ def _encoder(kind: Kind) -> Converter | None:
 
 
 def _struct_encoder(struct: Struct) -> Converter:
-    plan = [(f.name, f.omitempty, f.kind, _encoder(f.kind)) for f in struct.fields]
+    plan = [(f.name, f.omitempty, _zero_maker(f.kind), _encoder(f.kind)) for f in struct.fields]
 
     def encode_struct(value: Any) -> dict[str, Any]:
         get = (value or {}).get
         out: dict[str, Any] = {}
-        for name, omitempty, kind, convert in plan:
+        for name, omitempty, make_zero, convert in plan:
             item = get(name)
             if omitempty and not item:
                 continue
             if item is None:
-                out[name] = zero(kind)
+                out[name] = make_zero()
             else:
                 out[name] = item if convert is None else convert(item)
         return out
 
     return encode_struct
+
+
+def _zero_maker(kind: Kind) -> Callable[[], Any]:
+    """A zero-value factory: a fresh dict for structs, the shared immutable value otherwise."""
+    if isinstance(kind, Struct):
+        return lambda: zero(kind)
+    value = zero(kind)
+    return lambda: value
 
 
 def _encode_duration(value: Any) -> Any:
@@ -242,14 +250,14 @@ def _decoder(kind: Kind) -> Converter:
 
 def _struct_decoder(struct: Struct) -> Converter:
     decoders = {f.name: _decoder(f.kind) for f in struct.fields}
-    zeros = [(f.name, f.kind) for f in struct.fields]
+    zeros = [(f.name, _zero_maker(f.kind)) for f in struct.fields]
 
     def decode_struct(value: Any) -> Any:
-        if value is None:
-            return {name: zero(kind) for name, kind in zeros}
-        if not isinstance(value, dict):
+        if value is not None and not isinstance(value, dict):
             raise _Mismatch(_expected("an object", value))
-        out = {name: zero(kind) for name, kind in zeros}
+        out = {name: make_zero() for name, make_zero in zeros}
+        if value is None:
+            return out
         exact_seen: set[str] = set()
         for key, item in value.items():
             f = struct.lookup(key)
@@ -287,8 +295,10 @@ def _list_decoder(kind: ListOf) -> Converter:
 
 
 def _scalar_decoder(kind: str) -> Converter:
+    nothing = zero(kind)
+
     def decode_scalar(value: Any) -> Any:
-        return zero(kind) if value is None else _decode_scalar(kind, value)
+        return nothing if value is None else _decode_scalar(kind, value)
 
     return decode_scalar
 
