@@ -81,6 +81,8 @@ class Config:
     port: int = DEFAULT_PORT
     tls: TLSConfig = field(default_factory=TLSConfig)
     api_keys: tuple[str, ...] = ()
+    debug: bool = False
+    access_log: bool = False
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     watch_interval: float = 1.0
@@ -143,6 +145,8 @@ def parse(text: str, source: Path | None = None) -> Config:
             keep_alive_timeout=limits.number("keep-alive-timeout-seconds", 75.0, low=0),
             graceful_timeout=limits.number("graceful-shutdown-seconds", 10.0, low=0),
         ),
+        debug=reader.boolean("debug", False),
+        access_log=reader.boolean("access-log", False),
         watch_interval=reader.number("config-watch-interval-seconds", 1.0, low=0),
         source=source,
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),

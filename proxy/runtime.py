@@ -53,6 +53,10 @@ class Runtime:
         """Blocking: loads/registers plugins for `config` and publishes the result."""
         self.runner.timeout = config.plugins.call_timeout
         self.streams.capacity = config.plugins.stream_buffer_chunks
+        if config.debug:
+            logging.getLogger("cliproxy").setLevel(logging.DEBUG)
+        elif self.config.debug:  # switched off by this reload
+            logging.getLogger("cliproxy").setLevel(logging.NOTSET)
         snapshot = self.host.apply(config)
         summary = codec.zero(schema.HOST_CONFIG_SUMMARY)
         catalog = catalog_module.build(models.collect(snapshot, summary))

@@ -35,7 +35,8 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     hc.h2_max_concurrent_streams = config.limits.h2_max_concurrent_streams
     hc.keep_alive_timeout = config.limits.keep_alive_timeout
     hc.graceful_timeout = config.limits.graceful_timeout
-    hc.accesslog = None
+    hc.accesslog = logging.getLogger("cliproxy.access") if config.access_log else None
+    hc.access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
     hc.errorlog = logging.getLogger("cliproxy.server")
     return hc
 

@@ -101,3 +101,9 @@ def test_yaml_1_2_booleans_like_yaml_v3() -> None:
         ConfigError, match=r"plugins\.configs\.on\.enabled: expected true or false, got 'yes'"
     ):
         parse("plugins:\n  configs:\n    on:\n      enabled: yes\n")
+
+
+def test_debug_and_access_log_switches() -> None:
+    config = parse("debug: true\naccess-log: true\n")
+    assert (config.debug, config.access_log) == (True, True)
+    assert (parse("").debug, parse("").access_log) == (False, False)

@@ -54,6 +54,16 @@ def test_config_edits_apply_live_and_broken_edits_keep_the_last_good_config(
         assert "example-echo-go" not in _models(client)  # no longer enabled
 
 
+def test_access_log_lines(start_server, example) -> None:
+    server = start_server(
+        plugin_config({"executor-c": example("executor", "c")}, extra="access-log: true")
+    )
+    with httpx.Client(base_url=server.url, headers={"User-Agent": "probe/1"}) as client:
+        client.get("/v1/models")
+    server.wait_log('"GET /v1/models 1.1" 200')
+    assert '"probe/1"' in server.log
+
+
 def test_priority_then_id_decides_who_serves_a_model(start_server, test_plugins, tmp_path) -> None:
     copies = {}
     for name in ("alpha", "beta", "gamma"):
