@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cliproxy_plugin.h"
+#include "host.h"
 
 /* ------------------------------------------------------------------ loading */
 
@@ -90,21 +90,8 @@ void cpx_plugin_shutdown(const cliproxy_plugin_api *api) {
 
 /* ------------------------------------------------------------------ worker pool */
 
-/* One plugin call. Allocated and kept alive by Python until it is collected; the worker
- * only fills `response` and `rc`. `method` and `request` point into Python objects that
- * Python also keeps alive until then. */
-typedef struct cpx_job {
-    const cliproxy_plugin_api *api;
-    const char *method;
-    const char *request;
-    size_t request_len;
-    cliproxy_buffer response;
-    int rc;
-    struct cpx_job *next;
-} cpx_job;
-
 #ifdef _WIN32
-typedef struct cpx_pool { int unused; } cpx_pool;
+struct cpx_pool { int unused; };
 cpx_pool *cpx_pool_new(int threads) { (void)threads; return NULL; }
 int cpx_pool_fd(cpx_pool *pool) { (void)pool; return -1; }
 int cpx_pool_submit(cpx_pool *pool, cpx_job *job) { (void)pool; (void)job; return 1; }
@@ -117,14 +104,14 @@ void cpx_pool_stop(cpx_pool *pool) { (void)pool; }
 #include <pthread.h>
 #include <unistd.h>
 
-typedef struct cpx_pool {
+struct cpx_pool {
     pthread_mutex_t lock;
     pthread_cond_t work;
     cpx_job *queue_head, *queue_tail; /* submitted, not started */
     cpx_job *done_head, *done_tail;   /* finished, not collected */
     int pipe_read, pipe_write;        /* one byte whenever `done` turns non-empty */
     int stopping;
-} cpx_pool;
+};
 
 static void cpx_pool_signal(cpx_pool *pool) {
     char byte = 1;

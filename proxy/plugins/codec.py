@@ -69,6 +69,13 @@ class Struct:
     def lookup(self, key: str) -> Field | None:
         return self._by_exact.get(key) or self._by_folded.get(key.casefold())
 
+    def compiled(self, direction: str, build: Callable[[Struct], Any]) -> Any:
+        """The encoder or decoder for this struct, built by `build` on first use."""
+        found = self._compiled.get(direction)
+        if found is None:
+            found = self._compiled[direction] = build(self)
+        return found
+
 
 # Scalar kinds are the strings "string", "int", "bool", "float", "bytes" ([]byte),
 # "header" (http.Header / url.Values), "strmap" (map[string]string), "any"
@@ -110,10 +117,7 @@ def to_wire(kind: Kind, value: Any) -> Any:
 def _encoder(kind: Kind) -> Converter | None:
     """How to turn a non-None value of `kind` into JSON; None when it already is."""
     if isinstance(kind, Struct):
-        compiled = kind._compiled.get("encode")
-        if compiled is None:
-            compiled = kind._compiled["encode"] = _struct_encoder(kind)
-        return compiled
+        return kind.compiled("encode", _struct_encoder)
     if isinstance(kind, Ptr):
         return _encoder(kind.struct)
     if isinstance(kind, ListOf):
@@ -237,10 +241,7 @@ class _Mismatch(Exception):
 
 def _decoder(kind: Kind) -> Converter:
     if isinstance(kind, Struct):
-        compiled = kind._compiled.get("decode")
-        if compiled is None:
-            compiled = kind._compiled["decode"] = _struct_decoder(kind)
-        return compiled
+        return kind.compiled("decode", _struct_decoder)
     if isinstance(kind, Ptr):
         return _decoder(kind.struct)
     if isinstance(kind, ListOf):
