@@ -78,3 +78,31 @@ def test_calls_to_a_shut_down_plugin_are_refused(library) -> None:
 
     assert library.shutdown(5)
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("lang", ["c", "rust", "go"])
+def test_count_tokens_through_the_executor_adapter(example, lang: str) -> None:
+    from proxy.config import parse
+    from proxy.plugins import executor
+    from proxy.runtime import Runtime
+
+    config = parse(
+        f"plugins:\n  enabled: true\n  configs:\n    executor-{lang}:\n      enabled: true\n"
+        f"      path: {example('executor', lang)}\n"
+    )
+    runtime = Runtime(config)
+    runtime.apply(config)
+    plugin = runtime.current.catalog.resolve(f"example-echo-{lang}").executor
+    payload = json.dumps({"messages": [{"role": "user", "content": "count these three"}]})
+
+    async def run() -> bytes:
+        reply = await executor.count_tokens(
+            plugin, {"Model": "m", "Payload": payload.encode()}, runtime.scopes, "req-1"
+        )
+        return reply.payload
+
+    try:
+        assert json.loads(asyncio.run(run())) == {"input_tokens": 3}
+        assert len(runtime.scopes) == 0  # the callback scope was closed with the call
+    finally:
+        runtime.shutdown()

@@ -47,11 +47,25 @@ class StreamFailed(PluginCallError):
 
 
 async def execute(
+    plugin: Plugin, request: dict[str, Any], scopes: ScopeRegistry, request_id: str
+) -> ExecutorReply:
+    return await _call(Method.EXECUTOR_EXECUTE, plugin, request, scopes, request_id)
+
+
+async def count_tokens(
+    plugin: Plugin, request: dict[str, Any], scopes: ScopeRegistry, request_id: str
+) -> ExecutorReply:
+    """Same request and reply shape as `execute` (02 §13); the payload is a token count in
+    the requested format, e.g. `{"input_tokens": N}`."""
+    return await _call(Method.EXECUTOR_COUNT_TOKENS, plugin, request, scopes, request_id)
+
+
+async def _call(
+    method: Method,
     plugin: Plugin,
     request: dict[str, Any],
     scopes: ScopeRegistry,
     request_id: str,
-    method: Method = Method.EXECUTOR_EXECUTE,
 ) -> ExecutorReply:
     scope = scopes.open(plugin.id, request_id)
     try:

@@ -104,9 +104,14 @@ class HostCalls:
         return {}
 
     def _stream_emit(self, plugin_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        stream = self._stream(body["stream_id"])
+        stream_id = body["stream_id"]
+        if not stream_id:
+            raise HostCallFailed("stream id is required")
+        stream = self.streams.get(stream_id)
         try:
-            stream.emit(Chunk(body["payload"] or b"", body["error"]))
+            if stream is None:
+                raise StreamNotOpen(stream_id)
+            stream.emit(Chunk(body["payload"] or b"", body["error"]))  # blocks while full
         except StreamNotOpen as exc:
             raise HostCallFailed(str(exc)) from None
         return {}
@@ -116,14 +121,6 @@ class HostCalls:
         if stream is not None:
             stream.close(body["error"])
         return {}
-
-    def _stream(self, stream_id: str):  # type: ignore[no-untyped-def]
-        if not stream_id:
-            raise HostCallFailed("stream id is required")
-        stream = self.streams.get(stream_id)
-        if stream is None or not stream.is_open:
-            raise HostCallFailed(f"stream {stream_id} is not open")
-        return stream
 
     def _build_info(self, plugin_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return codec.to_wire(
