@@ -34,16 +34,14 @@ def context(request: Request, entry_format: str) -> RequestContext:
     return RequestContext(
         generation=_runtime(request).current,
         entry_format=entry_format,
-        path=request.url.path,
+        path=request.scope["path"],
         headers=headers,
         query=query,
     )
 
 
-def _json(content: object, status: int = 200) -> Response:
-    return Response(
-        ujson.dumps(content, ensure_ascii=False), status_code=status, media_type="application/json"
-    )
+def _json(content: object) -> Response:
+    return Response(ujson.dumps(content, ensure_ascii=False), media_type="application/json")
 
 
 async def healthz(request: Request) -> Response:
