@@ -72,6 +72,7 @@ class LimitsConfig:
     max_request_body_bytes: int = 32 * 1024 * 1024
     h2_max_concurrent_streams: int = 128
     keep_alive_timeout: float = 75.0
+    read_timeout: float = 60.0
     graceful_timeout: float = 10.0
 
 
@@ -143,6 +144,7 @@ def parse(text: str, source: Path | None = None) -> Config:
             max_request_body_bytes=limits.integer("max-request-body-bytes", 32 << 20, low=1),
             h2_max_concurrent_streams=limits.integer("h2-max-concurrent-streams", 128, low=1),
             keep_alive_timeout=limits.number("keep-alive-timeout-seconds", 75.0, low=0),
+            read_timeout=limits.number("read-timeout-seconds", 60.0, low=0),
             graceful_timeout=limits.number("graceful-shutdown-seconds", 10.0, low=0),
         ),
         debug=reader.boolean("debug", False),

@@ -34,6 +34,7 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     hc.alpn_protocols = ["h2", "http/1.1"]
     hc.h2_max_concurrent_streams = config.limits.h2_max_concurrent_streams
     hc.keep_alive_timeout = config.limits.keep_alive_timeout
+    hc.read_timeout = config.limits.read_timeout or None  # type: ignore[assignment]
     hc.graceful_timeout = config.limits.graceful_timeout
     hc.accesslog = logging.getLogger("cliproxy.access") if config.access_log else None
     hc.access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'

@@ -320,3 +320,54 @@ def test_answer_before_the_upload_ends_keeps_the_h2_connection(echo_server) -> N
     assert b"Missing API key" in b"".join(
         e.data for e in events if isinstance(e, h2.events.DataReceived) and e.stream_id == first
     )
+
+
+def test_an_unexpected_error_is_an_openai_500_without_a_traceback(monkeypatch) -> None:
+    """In-process: a bug inside the pipeline must reach the client as a JSON error."""
+    import asyncio
+
+    from proxy.config import parse
+    from proxy.http.app import create_app
+    from proxy.pipeline import resolve
+    from proxy.runtime import Runtime
+
+    def broken(ctx):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(resolve, "resolve", broken)
+    app = create_app(Runtime(parse("")))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+
+    async def call() -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as client:
+            return await client.post("/v1/chat/completions", json=_chat("any", "x"))
+
+    response = asyncio.run(call())
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {
+            "message": "internal error in the proxy; see its log",
+            "type": "server_error",
+            "code": "internal_server_error",
+        }
+    }
+    assert "secret internal detail" not in response.text
+
+
+def test_a_client_that_stops_sending_is_cut_off_cleanly(start_server, example) -> None:
+    import socket
+
+    server = start_server(
+        plugin_config(
+            {"executor-c": example("executor", "c")}, extra="limits:\n  read-timeout-seconds: 1"
+        )
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+        )
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))  # until the server closes
+    assert not answer.startswith(b"HTTP/1.1 5"), answer  # a stalled client is not our error
+    assert "Error in ASGI Framework" not in server.log
+    with httpx.Client(base_url=server.url) as client:
+        assert client.get("/healthz").status_code == 200

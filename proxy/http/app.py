@@ -12,7 +12,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from proxy.errors import ProxyError
 from proxy.http import routes
+from proxy.http.errors import error_response
 from proxy.runtime import Runtime
 
 CORS_HEADERS = [
@@ -102,6 +104,12 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return Response(status_code=404)
 
 
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    """A bug of ours: an OpenAI-shaped 500 for the client (no traceback); Starlette re-raises
+    the exception afterwards, so the server log gets the traceback."""
+    return error_response(ProxyError("internal error in the proxy; see its log", status=500))
+
+
 def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
     """The proxy's ASGI app; `extra_routes` are mounted beside the proxy's own (embedding,
     benchmarks)."""
@@ -113,7 +121,7 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route("/v1/chat/completions", routes.chat_completions, methods=["POST"]),
             *extra_routes,
         ],
-        exception_handlers={404: _not_found, 405: _not_found},
+        exception_handlers={404: _not_found, 405: _not_found, Exception: _internal_error},
     )
     app.state.runtime = runtime
     return DrainRequestBody(CORS(app))

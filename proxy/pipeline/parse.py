@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import ujson
+from starlette.requests import ClientDisconnect
 
 from proxy.errors import RequestError
 from proxy.pipeline.context import RequestContext
@@ -20,17 +21,31 @@ class BodyTooLarge(RequestError):
         )
 
 
+class ClientGone(RequestError):
+    """The client left (or stalled past `limits.read-timeout-seconds`) mid-upload. 499 is
+    the conventional "client closed request"; nobody is there to read it."""
+
+    status = 499
+    code = "client_closed_request"
+
+    def __init__(self) -> None:
+        super().__init__("The client closed the connection before sending the whole body.")
+
+
 async def read_body(chunks: AsyncIterator[bytes], declared_length: str | None, limit: int) -> bytes:
     """The whole body, refusing early (Content-Length) or as soon as `limit` is passed."""
     if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
         raise BodyTooLarge(limit)
     parts: list[bytes] = []
     size = 0
-    async for part in chunks:
-        size += len(part)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        parts.append(part)
+    try:
+        async for part in chunks:
+            size += len(part)
+            if size > limit:
+                raise BodyTooLarge(limit)
+            parts.append(part)
+    except ClientDisconnect:
+        raise ClientGone() from None
     return b"".join(parts)
 
 
