@@ -15,13 +15,20 @@ C_PLUGINS     := $(patsubst examples/plugin/c/%/,$(BIN)/%-c.$(EXT),$(filter-out 
 RUST_EXAMPLES := $(filter-out cliproxy-plugin target,$(notdir $(patsubst %/,%,$(wildcard examples/plugin/rust/*/))))
 GO_EXAMPLES   := $(filter-out cliproxy,$(notdir $(patsubst %/,%,$(wildcard examples/plugin/go/*/))))
 
-.PHONY: serve test plugins plugins-c plugins-rust plugins-go bench wheel lint clean venv
+.PHONY: serve test test-valgrind plugins plugins-c plugins-rust plugins-go bench wheel lint clean venv
 
 serve: venv plugins
 	$(VENV)/bin/cliproxy serve --config config.yaml
 
 test: venv plugins
 	$(VENV)/bin/python -m pytest
+
+# The loader and worker-pool tests under valgrind memcheck: no buffer crossing the ABI is
+# leaked, freed twice or used after free (tests/valgrind_check.py says what counts).
+test-valgrind: venv plugins
+	@command -v valgrind >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq valgrind) || \
+	  (echo "make test-valgrind: install valgrind first" && exit 1)
+	$(VENV)/bin/python tests/valgrind_check.py
 
 venv: $(VENV)/.installed
 
