@@ -139,7 +139,7 @@ def _inline_chunks(result: dict[str, Any]) -> list[bytes]:
 async def _drain(bridge: BridgeStream, plugin: Plugin, idle_timeout: float) -> AsyncIterator[bytes]:
     while True:
         try:
-            chunk = await asyncio.wait_for(bridge.next(), idle_timeout or None)
+            chunk = await bridge.next(idle_timeout)
         except asyncio.TimeoutError:
             raise PluginTimeoutError(
                 f"plugin {plugin.id} sent no stream chunk for {idle_timeout:g}s",

@@ -70,8 +70,10 @@ class BridgeStream:
 
     # -- consumer side: the event loop ------------------------------------------------------
 
-    async def next(self) -> Chunk | None:
-        """The next chunk, a terminal error chunk after a close with error, or None at end."""
+    async def next(self, idle_timeout: float = 0) -> Chunk | None:
+        """The next chunk, a terminal error chunk after a close with error, or None at end.
+        Raises asyncio.TimeoutError after `idle_timeout` seconds without one (0: never);
+        the timer exists only while there is nothing to return."""
         while True:
             self._ready.clear()
             with self._lock:
@@ -84,7 +86,10 @@ class BridgeStream:
                     return Chunk(error=error) if error else None
                 if not self._open:
                     return None
-            await self._ready.wait()
+            if idle_timeout:
+                await asyncio.wait_for(self._ready.wait(), idle_timeout)
+            else:
+                await self._ready.wait()
 
     def abort(self) -> None:
         with self._lock:
