@@ -93,6 +93,22 @@ def test_h2_stream_reset_ends_the_stream_on_the_plugin_side(stream_server, marke
         client.close()
 
 
+def test_client_leaving_before_the_first_chunk_ends_the_stream(stream_server, marker_dir) -> None:
+    """Nothing was sent yet (headers wait for the first chunk): the server must still notice
+    the client leaving and close the plugin's stream."""
+    name = "disconnect-late"
+    client = RawH2(stream_server.port)
+    try:
+        stream_id = client.start(
+            "/v1/chat/completions", ujson.dumps(_request("test-gated", user=name)).encode()
+        )
+        wait_for((marker_dir / f"stream-started-{name}").exists, what="the plugin stream")
+        client.reset(stream_id)
+        _assert_plugin_saw_emit_fail(marker_dir, name)
+    finally:
+        client.close()
+
+
 def _assert_plugin_saw_emit_fail(marker_dir, name: str) -> None:
     (marker_dir / f"gate-{name}").touch()
     failed = marker_dir / f"emit-failed-{name}"

@@ -8,7 +8,6 @@ After that, a failure ends the stream with an in-stream error frame and no `[DON
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -17,15 +16,12 @@ from starlette.responses import Response, StreamingResponse
 
 from proxy.errors import ProxyError
 from proxy.http.errors import error_response, openai_error_body
+from proxy.pipeline.parse import ClientGone
 
 log = logging.getLogger("cliproxy.http")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _DONE = b"data: [DONE]\n\n"
-
-
-class ClientGone(Exception):
-    """The client disconnected before the stream started."""
 
 
 async def _first(chunks: AsyncIterator[bytes], request: Request) -> bytes | None:
@@ -38,9 +34,8 @@ async def _first(chunks: AsyncIterator[bytes], request: Request) -> bytes | None
         gone.cancel()
     if not first.done():
         first.cancel()
-        with contextlib.suppress(BaseException):
-            await first
-        raise ClientGone
+        await asyncio.wait({first})  # let it unwind; its outcome no longer matters
+        raise ClientGone()
     try:
         return first.result()
     except StopAsyncIteration:
@@ -55,9 +50,6 @@ async def _disconnected(request: Request) -> None:
 async def openai_stream(chunks: AsyncIterator[bytes], request: Request) -> Response:
     try:
         first = await _first(chunks, request)
-    except ClientGone:
-        await chunks.aclose()
-        return Response(status_code=499)
     except ProxyError as error:
         await chunks.aclose()
         return error_response(error)

@@ -22,14 +22,14 @@ class BodyTooLarge(RequestError):
 
 
 class ClientGone(RequestError):
-    """The client left (or stalled past `limits.read-timeout-seconds`) mid-upload. 499 is
-    the conventional "client closed request"; nobody is there to read it."""
+    """The client left (or stalled past `limits.read-timeout-seconds`) before the response
+    started. 499 is the conventional "client closed request"; nobody is there to read it."""
 
     status = 499
     code = "client_closed_request"
 
     def __init__(self) -> None:
-        super().__init__("The client closed the connection before sending the whole body.")
+        super().__init__("The client closed the connection before the response.")
 
 
 async def read_body(chunks: AsyncIterator[bytes], declared_length: str | None, limit: int) -> bytes:

@@ -265,10 +265,11 @@ static int execute(const exec_request *r, cliproxy_buffer *response) {
 static void *gated_worker(void *arg) {
     exec_request *r = arg;
     cpx_buf c = {0};
-    chunk_json(&c, "first");
-    emit(r->stream_id, c.data);
     char gate[256];
     snprintf(gate, sizeof gate, "gate-%s", r->user);
+    if (strstr(r->user, "late")) wait_gate(gate); /* nothing reaches the client before the gate */
+    chunk_json(&c, "first");
+    emit(r->stream_id, c.data);
     wait_gate(gate);
     c.len = 0;
     chunk_json(&c, "second");
@@ -316,6 +317,9 @@ static int execute_stream(const exec_request *r, cliproxy_buffer *response) {
     }
     if (!strcmp(m, "test-never-close")) return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
     if (!strcmp(m, "test-gated")) {
+        char started[256];
+        snprintf(started, sizeof started, "stream-started-%s", r->user);
+        marker(started, "yes");
         exec_request *copy = malloc(sizeof *copy);
         *copy = *r;
         pthread_t t;
