@@ -118,7 +118,9 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route("/healthz", routes.healthz, methods=["GET", "HEAD"]),
             Route("/", routes.root, methods=["GET"]),
             Route("/v1/models", routes.list_models, methods=["GET"]),
-            Route("/v1/chat/completions", routes.chat_completions, methods=["POST"]),
+            Route(
+                "/v1/chat/completions", routes.Endpoint(routes.chat_completions), methods=["POST"]
+            ),
             *extra_routes,
         ],
         exception_handlers={404: _not_found, 405: _not_found, Exception: _internal_error},

@@ -3,11 +3,13 @@ renders the outcome; every ProxyError becomes the client format's error body."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 import ujson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from proxy.errors import ProxyError
 from proxy.http.errors import error_response
@@ -18,6 +20,20 @@ from proxy.pipeline.context import RequestContext
 from proxy.pipeline.parse import parse_json_request, read_body
 from proxy.plugins.codec import canonical_header_key
 from proxy.runtime import Runtime
+
+
+class Endpoint:
+    """Mounts a `Request -> Response` handler as a plain ASGI endpoint. Starlette wraps
+    function endpoints in request/response and exception-handling layers; the proxy's
+    handlers turn every error into a response themselves and need neither (the chat route
+    is the hot path: measured in bench/, docs/benchmarks.md)."""
+
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handler(Request(scope, receive))
+        await response(scope, receive, send)
 
 
 def _runtime(request: Request) -> Runtime:

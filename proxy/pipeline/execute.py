@@ -7,7 +7,7 @@ translator registry's job and plugs in here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 from proxy.catalog import ModelRoute
@@ -53,13 +53,14 @@ def executor_request(ctx: RequestContext, route: ModelRoute) -> dict[str, Any]:
     }
 
 
-async def run(runtime: Runtime, ctx: RequestContext, route: ModelRoute) -> ExecutorReply:
+def run(
+    runtime: Runtime, ctx: RequestContext, route: ModelRoute
+) -> Coroutine[Any, Any, ExecutorReply]:
+    """Checks formats now, and returns the executor call to await (no extra coroutine)."""
     plugin = route.executor
     assert plugin is not None
     _check_formats(plugin, ctx.entry_format)
-    return await executor.execute(
-        plugin, executor_request(ctx, route), runtime.scopes, ctx.request_id
-    )
+    return executor.execute(plugin, executor_request(ctx, route), runtime.scopes, ctx.request_id)
 
 
 def run_stream(runtime: Runtime, ctx: RequestContext, route: ModelRoute) -> AsyncIterator[bytes]:

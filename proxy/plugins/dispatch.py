@@ -53,7 +53,20 @@ class CallRunner:
             future = self._native.submit(library, method, request)
         else:
             future = loop.run_in_executor(self._threads, library.call, method, request)
-        return await _with_deadline(loop, future, self._limit(timeout), label)
+        limit = self._limit(timeout)
+        if not limit:
+            return await future
+        # A timer on the loop costs far less per call than asyncio.wait_for.
+        expired: list[bool] = []
+        timer = loop.call_later(limit, _expire, future, expired)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if expired:
+                raise PluginTimeoutError(f"{label} did not answer within {limit:g}s") from None
+            raise  # cancelled from outside (the client left)
+        finally:
+            timer.cancel()
 
     def run_blocking(self, label: str, fn: Callable[[], T], timeout: float | None = None) -> T:
         """A plugin call from a thread that is not the event loop (config apply, CLI)."""
@@ -86,27 +99,8 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-async def _with_deadline(
-    loop: asyncio.AbstractEventLoop, future: asyncio.Future[T], limit: float, label: str
-) -> T:
-    """Awaits `future`, cancelling it after `limit` seconds (0: no deadline). A timer on the
-    loop costs far less per call than wrapping the await in asyncio.wait_for."""
-    if not limit:
-        return await future
-    expired = False
-
-    def expire() -> None:
-        nonlocal expired
-        if not future.done():
-            expired = True
-            future.cancel()
-
-    timer = loop.call_later(limit, expire)
-    try:
-        return await future
-    except asyncio.CancelledError:
-        if expired:
-            raise PluginTimeoutError(f"{label} did not answer within {limit:g}s") from None
-        raise
-    finally:
-        timer.cancel()
+def _expire(future: asyncio.Future[RawReply], expired: list[bool]) -> None:
+    """The deadline passed: stop waiting (the call itself runs on)."""
+    if not future.done():
+        expired.append(True)
+        future.cancel()
