@@ -152,20 +152,17 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
             free(yaml);
         }
     }
-    const char *mode = register_mode;
-    if (!strcmp(mode, "error"))
-        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"plugin_error\",\"message\":\"license key missing\"}}", 0);
-    if (!strcmp(mode, "garbage")) return reply_text(response, "this is not json", 0);
-    if (!strcmp(mode, "no-capabilities"))
-        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{}}}", 0);
-    if (!strcmp(mode, "no-metadata"))
-        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\"},\"capabilities\":{\"executor\":true}}}", 0);
-    if (!strcmp(mode, "schema-4"))
-        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":4,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"executor\":true}}}", 0);
-    if (!strcmp(mode, "claude-only"))
-        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,\"executor\":true,\"executor_input_formats\":[\"anthropic\"],\"executor_output_formats\":[\"claude\",\"none\"]}}}", 0);
-    if (!strcmp(mode, "wrong-types"))
-        return reply_text(response, "{\"ok\":true,\"result\":{\"schema_version\":\"one\",\"metadata\":{},\"capabilities\":{}}}", 0);
+    static const struct { const char *mode, *reply; } broken[] = {
+        {"error", "{\"ok\":false,\"error\":{\"code\":\"plugin_error\",\"message\":\"license key missing\"}}"},
+        {"garbage", "this is not json"},
+        {"no-capabilities", "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{}}}"},
+        {"no-metadata", "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\"},\"capabilities\":{\"executor\":true}}}"},
+        {"schema-4", "{\"ok\":true,\"result\":{\"schema_version\":4,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"executor\":true}}}"},
+        {"claude-only", "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,\"executor\":true,\"executor_input_formats\":[\"anthropic\"],\"executor_output_formats\":[\"claude\",\"none\"]}}}"},
+        {"wrong-types", "{\"ok\":true,\"result\":{\"schema_version\":\"one\",\"metadata\":{},\"capabilities\":{}}}"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof *broken; i++)
+        if (!strcmp(register_mode, broken[i].mode)) return reply_text(response, broken[i].reply, 0);
     /* ok: Go-style case-insensitive keys on purpose ("Metadata", "name"). */
     return reply_text(response,
         "{\"ok\":true,\"result\":{\"schema_version\":3,\"Metadata\":{\"name\":\"testplugin\",\"Version\":\"9.9.9\","
@@ -235,25 +232,25 @@ static void chunk_json(cpx_buf *b, const char *content) {
 
 static int execute(const exec_request *r, cliproxy_buffer *response) {
     const char *m = r->model;
-    if (!strcmp(m, "test-bad-json")) return reply_text(response, "{not json", 0);
-    if (!strcmp(m, "test-rc-envelope"))
-        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"x\",\"message\":\" quota exhausted \",\"http_status\":429}}", 1);
-    if (!strcmp(m, "test-rc-raw")) return reply_text(response, "boom", 7);
+    static const struct { const char *model, *reply; int rc; } canned[] = {
+        {"test-bad-json", "{not json", 0},
+        {"test-rc-envelope", "{\"ok\":false,\"error\":{\"code\":\"x\",\"message\":\" quota exhausted \",\"http_status\":429}}", 1},
+        {"test-rc-raw", "boom", 7},
+        {"test-error-status", "{\"ok\":false,\"error\":{\"code\":\"teapot\",\"message\":\"I am a teapot\",\"http_status\":418}}", 0},
+        {"test-error-plain", "{\"ok\":false,\"error\":{\"code\":\"plugin_error\",\"message\":\"backend unavailable\"}}", 0},
+        {"test-json-error-body", "{\"ok\":false,\"error\":{\"message\":\"{\\\"error\\\":{\\\"message\\\":\\\"upstream says no\\\",\\\"type\\\":\\\"upstream\\\"}}\",\"http_status\":409}}", 0},
+        {"test-wrong-type", "{\"ok\":true,\"result\":{\"Payload\":123}}", 0},
+    };
+    for (size_t i = 0; i < sizeof canned / sizeof *canned; i++)
+        if (!strcmp(m, canned[i].model)) return reply_text(response, canned[i].reply, canned[i].rc);
     if (!strcmp(m, "test-empty")) return 0;
     if (!strcmp(m, "test-empty-len0")) { response->ptr = ledger_track(malloc(1), 0); response->len = 0; return 0; }
-    if (!strcmp(m, "test-error-status"))
-        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"teapot\",\"message\":\"I am a teapot\",\"http_status\":418}}", 0);
-    if (!strcmp(m, "test-error-plain"))
-        return reply_text(response, "{\"ok\":false,\"error\":{\"code\":\"plugin_error\",\"message\":\"backend unavailable\"}}", 0);
-    if (!strcmp(m, "test-json-error-body"))
-        return reply_text(response, "{\"ok\":false,\"error\":{\"message\":\"{\\\"error\\\":{\\\"message\\\":\\\"upstream says no\\\",\\\"type\\\":\\\"upstream\\\"}}\",\"http_status\":409}}", 0);
-    if (!strcmp(m, "test-wrong-type")) return reply_text(response, "{\"ok\":true,\"result\":{\"Payload\":123}}", 0);
     if (!strcmp(m, "test-hang")) {
         marker("hang-started", "yes");
         wait_gate("release-hang");
         return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
     }
-    /* test-ok: {"ok":...} */
+    /* test-ok, and any other model: a small chat.completion */
     cpx_buf b = {0};
     static const char body[] = "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
     cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Payload\":\"");
