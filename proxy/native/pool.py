@@ -97,10 +97,6 @@ class NativePool:
             if not done.future.done():
                 done.future.set_result(reply)
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._pending)
-
     def close(self) -> None:
         """Stops watching (call on the loop thread) and lets idle workers exit. Calls still
         running are finished by a helper thread: their replies freed, their plugin's

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,9 +32,6 @@ log = logging.getLogger("cliproxy.plugins")
 @dataclass(frozen=True)
 class Snapshot:
     plugins: tuple[Plugin, ...] = ()
-
-    def with_capability(self, flag: str) -> Iterator[Plugin]:
-        return (p for p in self.plugins if p.has(flag))
 
     def get(self, plugin_id: str) -> Plugin | None:
         return next((p for p in self.plugins if p.id == plugin_id), None)

@@ -45,10 +45,6 @@ class Plugin:
     def has(self, flag: str) -> bool:
         return self.registration is not None and self.registration.has(flag)
 
-    @property
-    def schema_version(self) -> int:
-        return self.registration.schema_version if self.registration else 1
-
     def _library(self) -> NativeLibrary:
         if self.library is None:
             raise PluginCallError(f"plugin {self.id} is not loaded", plugin_id=self.id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from proxy.errors import PluginCallError, PluginRegisterError
+from proxy.errors import PluginRegisterError
 from proxy.plugins import codec, schema
 
 SCHEMA_MIN, SCHEMA_MAX = 1, schema.SCHEMA_VERSION
@@ -100,9 +100,3 @@ def validate(reply: dict[str, Any]) -> Registration:
             "plugin declares no capability (at least one capability flag must be true)"
         )
     return registration
-
-
-def describe_failure(exc: Exception) -> str:
-    if isinstance(exc, PluginCallError):
-        return f"plugin.register failed: {exc.message}"
-    return str(exc)
