@@ -4,7 +4,8 @@ Built from the plugins' model lists after each config apply and swapped atomical
 claim rules are CLIProxyAPI's (02 §12): per provider, the first plugin executor in priority
 order serves it; each model id belongs to the first plugin that lists it. Models listed by
 a plugin without an executor are kept under their provider, to be served by whichever
-executor owns that provider.
+executor owns that provider. Models that `model.for_auth` gave a credential join the
+catalog under the credential's provider.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from proxy.plugins.models import PluginModels
 from proxy.plugins.plugin import Plugin
+from proxy.providers.credentials import Credential
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class ModelRoute:
 class Catalog:
     models: dict[str, ModelRoute] = field(default_factory=dict)
     executors: dict[str, Plugin] = field(default_factory=dict)
+    # provider -> the models listed for it statically (every credential of it serves them)
+    static: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def static_models(self, provider: str) -> frozenset[str]:
+        return self.static.get(provider, frozenset())
 
     def resolve(self, model: str) -> ModelRoute | None:
         return self.models.get(model)
@@ -49,7 +56,7 @@ class Catalog:
         }
 
 
-def build(entries: Iterable[PluginModels]) -> Catalog:
+def build(entries: Iterable[PluginModels], found: Iterable[Credential] = ()) -> Catalog:
     entries = list(entries)
     executors: dict[str, Plugin] = {}
     for entry in entries:
@@ -62,4 +69,15 @@ def build(entries: Iterable[PluginModels]) -> Catalog:
                 models[info["ID"]] = ModelRoute(
                     info["ID"], entry.provider, entry.plugin.id, info, executors.get(entry.provider)
                 )
-    return Catalog(models, executors)
+    static: dict[str, set[str]] = {}
+    for entry in entries:
+        static.setdefault(entry.provider, set()).update(m["ID"] for m in entry.models)
+    for credential in found:
+        if credential.disabled:
+            continue
+        for model in credential.models:
+            if model not in models:
+                info = {"ID": model, "Object": "model", "OwnedBy": credential.provider}
+                executor = executors.get(credential.provider)
+                models[model] = ModelRoute(model, credential.provider, "", info, executor)
+    return Catalog(models, executors, {p: frozenset(ids) for p, ids in static.items()})

@@ -77,6 +77,16 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class ManagementConfig:
+    """`remote-management`: the management API is off without a secret (04 §7)."""
+
+    secret_key: str = ""
+    allow_remote: bool = False
+    max_failures: int = 5
+    ban_seconds: float = 1800.0
+
+
+@dataclass(frozen=True)
 class Config:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
@@ -86,6 +96,9 @@ class Config:
     access_log: bool = False
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    management: ManagementConfig = field(default_factory=ManagementConfig)
+    auth_dir: str = "~/.cli-proxy-api"
+    routing_strategy: str = "round-robin"
     watch_interval: float = 1.0
     source: Path | None = None
     digest: str = ""
@@ -93,6 +106,11 @@ class Config:
     @property
     def base_dir(self) -> Path:
         return self.source.parent if self.source else Path.cwd()
+
+    @property
+    def auth_path(self) -> Path:
+        """`auth-dir`, absolute: `~` expanded, relative paths taken from the config file."""
+        return (self.base_dir / Path(self.auth_dir).expanduser()).resolve()
 
 
 def load(path: str | Path) -> Config:
@@ -121,6 +139,8 @@ def parse(text: str, source: Path | None = None) -> Config:
     tls = reader.section("tls")
     plugins = reader.section("plugins")
     limits = reader.section("limits")
+    management = reader.section("remote-management")
+    routing = reader.section("routing")
     config = Config(
         host=_host(data),
         port=reader.integer("port", DEFAULT_PORT, low=1, high=65535),
@@ -147,6 +167,14 @@ def parse(text: str, source: Path | None = None) -> Config:
             read_timeout=limits.number("read-timeout-seconds", 60.0, low=0),
             graceful_timeout=limits.number("graceful-shutdown-seconds", 10.0, low=0),
         ),
+        management=ManagementConfig(
+            secret_key=management.string("secret-key", "").strip(),
+            allow_remote=management.boolean("allow-remote", False),
+            max_failures=management.integer("max-failed-attempts", 5, low=1),
+            ban_seconds=management.number("ban-seconds", 1800.0, low=0),
+        ),
+        auth_dir=reader.string("auth-dir", "").strip() or "~/.cli-proxy-api",
+        routing_strategy=_strategy(routing.string("strategy", "round-robin")),
         debug=reader.boolean("debug", False),
         access_log=reader.boolean("access-log", False),
         watch_interval=reader.number("config-watch-interval-seconds", 1.0, low=0),
@@ -156,6 +184,26 @@ def parse(text: str, source: Path | None = None) -> Config:
     if config.tls.enable and not (config.tls.cert and config.tls.key):
         raise ConfigError("tls: `cert` and `key` are required when `enable` is true")
     return config
+
+
+_STRATEGIES = {
+    "": "round-robin",
+    "round-robin": "round-robin",
+    "roundrobin": "round-robin",
+    "rr": "round-robin",
+    "fill-first": "fill-first",
+    "fillfirst": "fill-first",
+    "ff": "fill-first",
+}
+
+
+def _strategy(value: str) -> str:
+    try:
+        return _STRATEGIES[value.strip().lower()]
+    except KeyError:
+        raise ConfigError(
+            f"routing.strategy: {value!r} is not a strategy (round-robin, fill-first)"
+        ) from None
 
 
 def _host(data: Mapping[str, Any]) -> str:

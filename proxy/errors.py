@@ -59,6 +59,7 @@ class PluginCallError(ProxyError):
     def __init__(self, message: str, *, status: int | None = None, plugin_id: str = "") -> None:
         super().__init__(message or "plugin call failed", status=status)
         self.plugin_id = plugin_id
+        self.http_status = status or 0  # what the plugin's envelope said; 0 = nothing
 
 
 class PluginProtocolError(PluginCallError):

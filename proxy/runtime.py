@@ -11,29 +11,48 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from proxy import catalog as catalog_module
 from proxy import config as config_module
 from proxy.catalog import Catalog
 from proxy.config import Config
 from proxy.errors import ConfigError
-from proxy.plugins import codec, models, schema
+from proxy.formats.registry import Hooks, Registry
+from proxy.plugins import auth, frontend_auth, management, models
 from proxy.plugins.dispatch import CallRunner
+from proxy.plugins.frontend_auth import FrontendAuth
 from proxy.plugins.host import PluginHost, Snapshot
 from proxy.plugins.host_calls import HostCalls
+from proxy.plugins.lifecycle import Notifier
+from proxy.plugins.management import ManagementRoutes
+from proxy.plugins.plugin import Plugin
 from proxy.plugins.scopes import ScopeRegistry
 from proxy.plugins.streams import StreamRegistry
+from proxy.providers.pool import Pool, PoolState
 
 log = logging.getLogger("cliproxy")
 
 
 @dataclass(frozen=True)
 class Generation:
+    """Everything a request reads, built together by one `apply`."""
+
     config: Config
     snapshot: Snapshot
     catalog: Catalog
+    pool: Pool = field(default_factory=lambda: Pool((), PoolState()))
+    hooks: Hooks = field(default_factory=Hooks)
+    frontend: FrontendAuth = field(default_factory=FrontendAuth)
+    auth_owners: dict[str, Plugin] = field(default_factory=dict)  # provider -> auth plugin
+    management: ManagementRoutes = field(default_factory=ManagementRoutes)
+    host_summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def registry(self) -> Registry:
+        return Registry(self.hooks)
 
 
 class Runtime:
@@ -42,6 +61,8 @@ class Runtime:
         self.streams = StreamRegistry(config.plugins.stream_buffer_chunks)
         self.scopes = ScopeRegistry()
         self.host = PluginHost(self.runner, HostCalls(self.streams, self.scopes))
+        self.notifier = Notifier(self.scopes)
+        self.pool_state = PoolState()
         self.current = Generation(config, Snapshot(), Catalog())
         self.last_error = ""
 
@@ -58,9 +79,35 @@ class Runtime:
         elif self.config.debug:  # switched off by this reload
             logging.getLogger("cliproxy").setLevel(logging.NOTSET)
         snapshot = self.host.apply(config)
-        summary = codec.zero(schema.HOST_CONFIG_SUMMARY)
-        catalog = catalog_module.build(models.collect(snapshot, summary))
-        self.current = Generation(config, snapshot, catalog)
+        summary = host_summary(config)
+        static = models.collect(snapshot, summary)
+        owners = auth.identifiers(snapshot)
+        found = auth.load_credentials(snapshot, owners, summary)
+        models.for_credentials(snapshot, static, owners, found, summary, self.scopes)
+        self.current = Generation(
+            config,
+            snapshot,
+            catalog_module.build(static, found),
+            pool=Pool(found, self.pool_state),
+            hooks=Hooks.of(snapshot),
+            frontend=frontend_auth.build(snapshot),
+            auth_owners=owners,
+            management=management.build(snapshot),
+            host_summary=summary,
+        )
+        return self.current
+
+    def reload_credentials(self) -> Generation:
+        """Blocking: re-reads auth-dir (after a login or a file change) and republishes."""
+        current = self.current
+        found = auth.load_credentials(current.snapshot, current.auth_owners, current.host_summary)
+        static = models.collect(current.snapshot, current.host_summary)
+        models.for_credentials(
+            current.snapshot, static, current.auth_owners, found, current.host_summary, self.scopes
+        )
+        self.current = replace(
+            current, catalog=catalog_module.build(static, found), pool=Pool(found, self.pool_state)
+        )
         return self.current
 
     async def reload(self) -> bool:
@@ -101,6 +148,17 @@ class Runtime:
         drained = self.host.shutdown(self.config.plugins.shutdown_timeout)
         self.runner.close()
         return drained
+
+
+def host_summary(config: Config) -> dict[str, Any]:
+    """The HostConfigSummary plugins get (02 §0.6)."""
+    return {
+        "AuthDir": str(config.auth_path),
+        "ProxyURL": "",
+        "ForceModelPrefix": False,
+        "OAuthModelAlias": None,
+        "ExcludedModels": None,
+    }
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

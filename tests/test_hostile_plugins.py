@@ -121,7 +121,7 @@ def test_executor_without_the_client_format_is_a_clear_502(start_server, test_pl
     )
     with httpx.Client(base_url=server.url) as client:
         response = client.post("/v1/chat/completions", json=_chat("test-ok"))
-    assert response.status_code == 502
+    assert response.status_code == 502, response.text
     assert response.json()["error"]["message"] == (
         "plugin executor testplugin does not support input format openai (declares: claude)"
     )

@@ -8,6 +8,8 @@ import ujson
 from starlette.responses import Response
 
 from proxy.errors import AuthenticationError, ProxyError
+from proxy.pipeline.intercept import Rejected
+from proxy.pipeline.respond import allowed
 
 _BY_STATUS: dict[int, tuple[str, str | None]] = {
     401: ("authentication_error", "invalid_api_key"),
@@ -41,9 +43,23 @@ def openai_error_body(error: ProxyError) -> bytes:
 
 
 def error_response(error: ProxyError) -> Response:
+    if isinstance(error, Rejected):
+        return _terminated(error)
     if isinstance(error, AuthenticationError):
         # API-key failures carry a plain string under "error" (04 §2).
         content = ujson.dumps({"error": error.message}).encode()
     else:
         content = openai_error_body(error)
     return Response(content, status_code=error.status, media_type="application/json")
+
+
+def _terminated(rejected: Rejected) -> Response:
+    """An interceptor's own answer, verbatim but for reserved headers (02 §18)."""
+    termination = rejected.termination
+    headers = {
+        k: ", ".join(v) for k, v in allowed(termination.headers).items() if k != "Content-Type"
+    }
+    media = (termination.headers.get("Content-Type") or ["application/json"])[0]
+    return Response(
+        termination.body, status_code=termination.status, headers=headers, media_type=media
+    )

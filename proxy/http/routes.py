@@ -14,10 +14,10 @@ from starlette.types import Receive, Scope, Send
 from proxy.errors import ProxyError
 from proxy.http.errors import error_response
 from proxy.http.sse import openai_stream
-from proxy.pipeline import execute, resolve
-from proxy.pipeline.authenticate import authenticate
+from proxy.pipeline.authenticate import authenticate, needs_body
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.parse import parse_json_request, read_body
+from proxy.pipeline.run import run, run_stream
 from proxy.plugins.codec import canonical_header_key
 from proxy.runtime import Runtime
 
@@ -53,6 +53,7 @@ def context(request: Request, entry_format: str) -> RequestContext:
         path=request.scope["path"],
         headers=headers,
         query=query,
+        method=request.scope["method"],
     )
 
 
@@ -78,27 +79,36 @@ async def root(request: Request) -> Response:
 async def list_models(request: Request) -> Response:
     ctx = context(request, "openai")
     try:
-        authenticate(ctx)
+        await authenticate(ctx)
     except ProxyError as error:
         return error_response(error)
     return _json(ctx.generation.catalog.openai_list())
+
+
+async def _read(request: Request, ctx: RequestContext) -> None:
+    ctx.body = await read_body(
+        request.stream(),
+        request.headers.get("content-length"),
+        ctx.generation.config.limits.max_request_body_bytes,
+    )
 
 
 async def chat_completions(request: Request) -> Response:
     runtime = _runtime(request)
     ctx = context(request, "openai")
     try:
-        authenticate(ctx)
-        ctx.body = await read_body(
-            request.stream(),
-            request.headers.get("content-length"),
-            ctx.generation.config.limits.max_request_body_bytes,
-        )
+        # Frontend-auth plugins see the body; without them a bad key is refused unread.
+        if needs_body(ctx):
+            await _read(request, ctx)
+            await authenticate(ctx)
+        else:
+            await authenticate(ctx)
+            await _read(request, ctx)
         parse_json_request(ctx)
-        route = resolve.resolve(ctx)
         if ctx.stream:
-            return await openai_stream(execute.run_stream(runtime, ctx, route), request)
-        reply = await execute.run(runtime, ctx, route)
+            return await openai_stream(run_stream(runtime, ctx), request)
+        reply = await run(runtime, ctx)
     except ProxyError as error:
         return error_response(error)
-    return Response(reply.payload, media_type="application/json")
+    headers = {k: ", ".join(v) for k, v in reply.headers.items()} if reply.headers else None
+    return Response(reply.body, media_type="application/json", headers=headers)

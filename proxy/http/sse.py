@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -17,6 +18,9 @@ from starlette.responses import Response, StreamingResponse
 from proxy.errors import ProxyError
 from proxy.http.errors import error_response, openai_error_body
 from proxy.pipeline.parse import ClientGone
+from proxy.pipeline.respond import StreamReply
+
+T = TypeVar("T")
 
 log = logging.getLogger("cliproxy.http")
 
@@ -24,22 +28,19 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _DONE = b"data: [DONE]\n\n"
 
 
-async def _first(chunks: AsyncIterator[bytes], request: Request) -> bytes | None:
-    """The first payload, or None for an empty stream; aborts when the client leaves."""
-    first = asyncio.ensure_future(chunks.__anext__())
+async def until_disconnect(work: Coroutine[Any, Any, T], request: Request) -> T:
+    """Runs `work` unless the client leaves first (then it is cancelled: ClientGone)."""
+    task = asyncio.ensure_future(work)
     gone = asyncio.ensure_future(_disconnected(request))
     try:
-        await asyncio.wait({first, gone}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         gone.cancel()
-    if not first.done():
-        first.cancel()
-        await asyncio.wait({first})  # let it unwind; its outcome no longer matters
+    if not task.done():
+        task.cancel()
+        await asyncio.wait({task})  # let it unwind; its outcome no longer matters
         raise ClientGone()
-    try:
-        return first.result()
-    except StopAsyncIteration:
-        return None
+    return task.result()
 
 
 async def _disconnected(request: Request) -> None:
@@ -47,23 +48,20 @@ async def _disconnected(request: Request) -> None:
         pass
 
 
-async def openai_stream(chunks: AsyncIterator[bytes], request: Request) -> Response:
+async def openai_stream(start: Coroutine[Any, Any, StreamReply], request: Request) -> Response:
+    """`start` runs the pipeline up to the first chunk; the head goes out after it."""
     try:
-        first = await _first(chunks, request)
+        reply = await until_disconnect(start, request)
     except ProxyError as error:
-        await chunks.aclose()
         return error_response(error)
-    return StreamingResponse(
-        _frames(first, chunks), media_type="text/event-stream", headers=SSE_HEADERS
-    )
+    headers = {**SSE_HEADERS, **{k: ", ".join(v) for k, v in reply.headers.items()}}
+    return StreamingResponse(_frames(reply.chunks), media_type="text/event-stream", headers=headers)
 
 
-async def _frames(first: bytes | None, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _frames(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     try:
-        if first is not None:
-            yield b"data: " + first + b"\n\n"
-            async for payload in chunks:
-                yield b"data: " + payload + b"\n\n"
+        async for payload in chunks:
+            yield b"data: " + payload + b"\n\n"
         yield _DONE
     except ProxyError as error:
         log.warning("stream failed after it started: %s", error.message)

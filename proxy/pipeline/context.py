@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +18,33 @@ class RequestContext:
     path: str
     headers: dict[str, list[str]]  # canonical keys, as Go plugins expect them
     query: dict[str, list[str]]
+    method: str = "POST"
     # 8 hex digits as CLIProxyAPI writes them; ids only correlate logs, so no CSPRNG needed.
-    request_id: str = field(default_factory=lambda: f"{random.getrandbits(32):08x}")
+    trace_id: str = field(default_factory=lambda: f"{random.getrandbits(32):08x}")
+    # client authentication (stage 1)
     principal: str = ""
+    access_provider: str = ""
+    access_metadata: dict[str, str] = field(default_factory=dict)
+    # the parsed request (stage 2)
     body: bytes = b""
     payload: dict[str, Any] = field(default_factory=dict)
     model: str = ""
     stream: bool = False
+    # the model execution (stage 5 on): one RequestID per execution (02 §18)
+    request_id: str = ""
+    started_at: dt.datetime | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # nested executions skip the calling plugin's router, interceptors and lifecycle (02 §32)
+    skip_plugin: str = ""
+
+    def begin_execution(self) -> None:
+        """The lifecycle tracker of 02 §34 step 4: RequestID, start time, metadata."""
+        self.request_id = str(uuid.uuid4())
+        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.metadata = {
+            "requested_model": self.model,
+            "request_path": self.path,
+            "service_tier": "auto",
+            "generate": True,
+            **self.metadata,
+        }

@@ -1,77 +1,258 @@
-"""Stage 4: call the executor, non-stream or stream (02 §12-14).
+"""Stage 6: the attempts. Each attempt selects a credential, runs the after-auth
+interceptors, translates the request into the executor's input format, calls the plugin
+executor and translates its answer back (02 §12-14, §34 step 6).
 
-Format negotiation: the executor must accept the client's format as input and produce it
-as output. Translation between formats (for executors that speak another one) is the
-translator registry's job and plugs in here.
+A 401 on a credential whose provider has an auth-provider plugin refreshes it once
+(`auth.refresh`, saved atomically) and retries with it. Other failures on a credential
+cool it down for the model and move on to the next one, except request faults (400, 409,
+413, 422), which go straight back to the client. Streams fail over only before their
+first chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
-from proxy.catalog import ModelRoute
-from proxy.errors import PluginCallError
+from proxy.errors import PluginCallError, ProxyError
+from proxy.formats import negotiation
+from proxy.formats.negotiation import Formats
+from proxy.formats.registry import TranslationFailed
 from proxy.pipeline.context import RequestContext
-from proxy.plugins import executor
-from proxy.plugins.executor import ExecutorReply
-from proxy.plugins.plugin import Plugin
+from proxy.pipeline.intercept import intercept
+from proxy.pipeline.resolve import Target
+from proxy.pipeline.select import select
+from proxy.plugins import auth, executor
+from proxy.providers import credentials
+from proxy.providers.credentials import Credential
 from proxy.runtime import Runtime
 
+log = logging.getLogger("cliproxy.pipeline")
 
-class FormatUnsupported(PluginCallError):
-    status = 502
+REQUEST_FAULTS = frozenset({400, 409, 413, 422})
+Headers = dict[str, list[str]]
 
 
-def _check_formats(plugin: Plugin, fmt: str) -> None:
-    registration = plugin.registration
-    assert registration is not None
-    for direction, declared in (
-        ("input", registration.input_formats),
-        ("output", registration.output_formats),
-    ):
-        if fmt not in declared:
-            raise FormatUnsupported(
-                f"plugin executor {plugin.id} does not support {direction} format {fmt} "
-                f"(declares: {', '.join(declared) or 'none'})",
-                plugin_id=plugin.id,
+@dataclass
+class Attempt:
+    """What the response stages need from the attempt that answered."""
+
+    headers: Headers  # request headers after the interceptors
+    original: bytes  # the client's body after the interceptors (OriginalRequest)
+    credential: Credential | None
+    formats: Formats
+
+
+@dataclass
+class Result:
+    payload: bytes  # in the client's format
+    headers: Headers  # the executor's response headers
+    attempt: Attempt
+
+
+@dataclass
+class StreamResult:
+    chunks: AsyncIterator[bytes]  # in the client's format; the first one already arrived
+    headers: Headers
+    attempt: Attempt
+
+
+class ExecutorInputError(ProxyError):
+    status = 400
+    code = "invalid_request_error"
+
+
+async def execute(
+    runtime: Runtime, ctx: RequestContext, target: Target, headers: Headers, body: bytes
+) -> Result:
+    """Non-stream execution (count-tokens too, when `ctx.metadata` says so)."""
+    result = await _attempts(runtime, ctx, target, headers, body, stream=False)
+    assert isinstance(result, Result)
+    return result
+
+
+async def execute_stream(
+    runtime: Runtime, ctx: RequestContext, target: Target, headers: Headers, body: bytes
+) -> StreamResult:
+    result = await _attempts(runtime, ctx, target, headers, body, stream=True)
+    assert isinstance(result, StreamResult)
+    return result
+
+
+async def _attempts(
+    runtime: Runtime,
+    ctx: RequestContext,
+    target: Target,
+    headers: Headers,
+    body: bytes,
+    *,
+    stream: bool,
+) -> Result | StreamResult:
+    generation = ctx.generation
+    formats = negotiation.negotiate(target.executor, ctx.entry_format, generation.hooks)
+    tried: set[str] = set()
+    last_error: ProxyError | None = None
+    while True:
+        try:
+            credential = await select(ctx, target, tried)
+        except ProxyError:
+            if last_error is not None:
+                raise last_error from None
+            raise
+        after = await intercept(
+            runtime,
+            ctx,
+            after_auth=True,
+            to_format=formats.input,
+            model=target.model,
+            headers=headers,
+            body=body,
+        )
+        # CLIProxyAPI merges after-auth headers onto the originals, so a header cleared
+        # here survived (pitfall 17); here the interceptors' result is the header set.
+        attempt = Attempt(after.headers, after.body, credential, formats)
+        try:
+            return await _call_with_refresh(runtime, ctx, target, attempt, stream)
+        except PluginCallError as error:
+            if credential is None or error.status in REQUEST_FAULTS:
+                raise
+            log.info(
+                "credential %s failed for %s with %d; trying the next one",
+                credential.id,
+                target.model,
+                error.status,
             )
+            generation.pool.cool_down(credential, target.model, error.status, 0)
+            tried.add(credential.id)
+            last_error = error
 
 
-def executor_request(ctx: RequestContext, route: ModelRoute) -> dict[str, Any]:
-    """The ExecutorRequest fields; credential fields stay empty on a plugin's own route."""
-    return {
-        "Model": route.id,
-        "Format": ctx.entry_format,
-        "Stream": ctx.stream,
-        "Headers": ctx.headers,
+async def _call_with_refresh(
+    runtime: Runtime, ctx: RequestContext, target: Target, attempt: Attempt, stream: bool
+) -> Result | StreamResult:
+    """One attempt; a 401 refreshes the credential once and retries with it."""
+    credential = attempt.credential
+    try:
+        result = await _call(runtime, ctx, target, attempt, stream)
+    except PluginCallError as error:
+        if credential is None or error.status != 401:
+            raise
+        renewed = await _refresh(runtime, ctx, credential)
+        if renewed is None:
+            raise
+        attempt.credential = credential = renewed
+        result = await _call(runtime, ctx, target, attempt, stream)
+    if credential is not None:
+        ctx.generation.pool.recovered(credential, target.model)
+    return result
+
+
+def _executor_request(
+    ctx: RequestContext, target: Target, attempt: Attempt, payload: bytes, stream: bool
+) -> dict[str, Any]:
+    credential = attempt.credential
+    request: dict[str, Any] = {
+        "Model": target.model,
+        "Format": attempt.formats.output,
+        "Stream": stream,
+        "Headers": attempt.headers,
         "Query": ctx.query or None,
-        "OriginalRequest": ctx.body,
-        "SourceFormat": ctx.entry_format,
-        "Payload": ctx.body,
-        "Metadata": {"requested_model": ctx.model, "request_path": ctx.path},
+        "OriginalRequest": attempt.original,
+        "SourceFormat": attempt.formats.input,
+        "Payload": payload,
+        "Metadata": ctx.metadata,
     }
+    if credential is not None:
+        request.update(
+            AuthID=credential.id,
+            AuthProvider=credential.provider,
+            StorageJSON=credential.storage_bytes(),
+            AuthMetadata=credential.metadata or None,
+            AuthAttributes=credential.attributes or None,
+        )
+    return request
 
 
-def run(
-    runtime: Runtime, ctx: RequestContext, route: ModelRoute
-) -> Coroutine[Any, Any, ExecutorReply]:
-    """Checks formats now, and returns the executor call to await (no extra coroutine)."""
-    plugin = route.executor
-    assert plugin is not None
-    _check_formats(plugin, ctx.entry_format)
-    return executor.execute(plugin, executor_request(ctx, route), runtime.scopes, ctx.request_id)
+async def _payload(ctx: RequestContext, target: Target, attempt: Attempt) -> bytes:
+    """The request body in the executor's input format."""
+    registry = ctx.generation.registry
+    source, wanted = ctx.entry_format, attempt.formats.input
+    if source == wanted and not registry.hooks.request_normalizers:
+        return attempt.original
+    try:
+        return await registry.request(source, wanted, target.model, ctx.stream, attempt.original)
+    except TranslationFailed as exc:
+        raise ExecutorInputError(
+            f"plugin executor {target.executor.id} needs format {wanted}: {exc}"
+        ) from None
 
 
-def run_stream(runtime: Runtime, ctx: RequestContext, route: ModelRoute) -> AsyncIterator[bytes]:
-    plugin = route.executor
-    assert plugin is not None
-    _check_formats(plugin, ctx.entry_format)
-    return executor.execute_stream(
-        plugin,
-        executor_request(ctx, route),
+async def _call(
+    runtime: Runtime, ctx: RequestContext, target: Target, attempt: Attempt, stream: bool
+) -> Result | StreamResult:
+    payload = await _payload(ctx, target, attempt)
+    request = _executor_request(ctx, target, attempt, payload, stream)
+    registry = ctx.generation.registry
+    output, client = attempt.formats.output, ctx.entry_format
+    if not stream:
+        call = executor.count_tokens if ctx.metadata.get("count_tokens") else executor.execute
+        reply = await call(target.executor, request, runtime.scopes, ctx.request_id)
+        body = reply.payload
+        if not registry.passthrough(output, client):
+            body = await registry.response(
+                output, client, target.model, attempt.original, payload, body
+            )
+        return Result(body, reply.headers, attempt)
+    opened = await executor.open_stream(
+        target.executor,
+        request,
         runtime.streams,
         runtime.scopes,
         ctx.request_id,
         idle_timeout=ctx.generation.config.plugins.stream_idle_timeout,
     )
+    chunks = opened.chunks
+    if not registry.passthrough(output, client):
+        chunks = _translated(
+            chunks, registry.stream(output, client, target.model, attempt.original, payload)
+        )
+    return StreamResult(chunks, opened.headers, attempt)
+
+
+async def _translated(chunks: AsyncIterator[bytes], translation: Any) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in chunks:
+            for frame in await translation.chunk(chunk):
+                if frame:
+                    yield frame
+        for frame in translation.finish():
+            yield frame
+    finally:
+        await chunks.aclose()  # type: ignore[attr-defined]
+
+
+async def _refresh(
+    runtime: Runtime, ctx: RequestContext, credential: Credential
+) -> Credential | None:
+    """One refresh through the provider's auth plugin, saved; None when there is none or
+    it failed (the 401 then counts as the credential's failure)."""
+    generation = ctx.generation
+    owner = generation.auth_owners.get(credential.provider)
+    if owner is None:
+        return None
+    try:
+        renewed = await auth.refresh(
+            owner, credential, generation.host_summary, runtime.scopes, ctx.request_id
+        )
+    except ProxyError as exc:
+        log.warning("refreshing credential %s failed: %s", credential.id, exc.message)
+        return None
+    try:
+        credentials.save(renewed, generation.config.auth_path)
+    except (OSError, ProxyError) as exc:
+        log.error("refreshed credential %s could not be saved: %s", credential.id, exc)
+    generation.pool.replace(renewed)
+    log.info("credential %s refreshed after a 401", credential.id)
+    return renewed

@@ -1,10 +1,14 @@
-"""Stage 3: which executor serves the requested model."""
+"""Stage 4: the target of the execution: a router's direct plugin executor, a router's
+provider, or the catalog's owner of the requested model."""
 
 from __future__ import annotations
 
-from proxy.catalog import ModelRoute
+from dataclasses import dataclass
+
 from proxy.errors import ModelNotFoundError, ProxyError
 from proxy.pipeline.context import RequestContext
+from proxy.plugins.plugin import Plugin
+from proxy.plugins.router import Decision
 
 
 class NoExecutorError(ProxyError):
@@ -12,10 +16,28 @@ class NoExecutorError(ProxyError):
     code = "auth_unavailable"
 
 
-def resolve(ctx: RequestContext) -> ModelRoute:
-    route = ctx.generation.catalog.resolve(ctx.model)
+@dataclass(frozen=True)
+class Target:
+    provider: str  # provider key; the plugin id on direct routes
+    model: str  # the model the executor is asked for
+    executor: Plugin
+    direct: bool = False  # router self/executor target: no credential, no scheduler
+
+
+def resolve(ctx: RequestContext, decision: Decision | None = None) -> Target:
+    catalog = ctx.generation.catalog
+    if decision is not None and decision.kind != "provider":
+        plugin = ctx.generation.snapshot.get(decision.target)
+        assert plugin is not None  # the router checked readiness against this generation
+        return Target(plugin.id, ctx.model, plugin, direct=True)
+    if decision is not None:
+        executor = catalog.executors.get(decision.target)
+        if executor is None:
+            raise NoExecutorError(f"no executor serves provider {decision.target!r}")
+        return Target(decision.target, decision.model or ctx.model, executor)
+    route = catalog.resolve(ctx.model)
     if route is None:
         raise ModelNotFoundError(ctx.model)
     if route.executor is None:
         raise NoExecutorError(f"no executor serves provider {route.provider!r} (model={ctx.model})")
-    return route
+    return Target(route.provider, route.id, route.executor)

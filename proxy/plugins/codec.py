@@ -37,6 +37,13 @@ class ListOf:
 
 
 @dataclass(frozen=True)
+class MapOf:
+    """A Go map from string keys to `item` values (keys sorted on the wire, as Go does)."""
+
+    item: Kind
+
+
+@dataclass(frozen=True)
 class Ptr:
     """A pointer to a struct: `null` when absent instead of a zero-valued object."""
 
@@ -81,7 +88,7 @@ class Struct:
 # "header" (http.Header / url.Values), "strmap" (map[string]string), "any"
 # (map[string]any), "raw" (json.RawMessage or an interface), "time", "duration";
 # composite kinds are the classes above.
-Kind = str | ListOf | Ptr | Struct
+Kind = str | ListOf | MapOf | Ptr | Struct
 
 
 def zero(kind: Kind) -> Any:
@@ -123,6 +130,9 @@ def _encoder(kind: Kind) -> Converter | None:
     if isinstance(kind, ListOf):
         item = _encoder(kind.item)
         return None if item is None else (lambda values: [item(v) for v in values])
+    if isinstance(kind, MapOf):
+        convert = _encoder(kind.item) or (lambda v: v)
+        return lambda values: {k: convert(values[k]) for k in sorted(values)}
     return _SCALAR_ENCODERS.get(kind)
 
 
@@ -246,6 +256,8 @@ def _decoder(kind: Kind) -> Converter:
         return _decoder(kind.struct)
     if isinstance(kind, ListOf):
         return _list_decoder(kind)
+    if isinstance(kind, MapOf):
+        return _map_decoder(kind)
     return _scalar_decoder(kind)
 
 
@@ -293,6 +305,24 @@ def _list_decoder(kind: ListOf) -> Converter:
         return out
 
     return decode_list
+
+
+def _map_decoder(kind: MapOf) -> Converter:
+    def decode_map(value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise _Mismatch(_expected("an object", value))
+        item = _decoder(kind.item)
+        out = {}
+        for key, element in value.items():
+            try:
+                out[key] = item(element)
+            except _Mismatch as exc:
+                raise exc.within(f"[{key!r}]") from None
+        return out
+
+    return decode_map
 
 
 def _scalar_decoder(kind: str) -> Converter:

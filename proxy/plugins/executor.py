@@ -80,6 +80,50 @@ async def _call(
     return ExecutorReply(reply["Payload"] or b"", reply["Headers"] or {})
 
 
+@dataclass
+class OpenedStream:
+    """A stream whose first chunk has arrived (or that ended without any)."""
+
+    headers: dict[str, list[str]]
+    chunks: AsyncIterator[bytes]
+
+
+async def open_stream(
+    plugin: Plugin,
+    request: dict[str, Any],
+    streams: StreamRegistry,
+    scopes: ScopeRegistry,
+    request_id: str,
+    idle_timeout: float = 0,
+) -> OpenedStream:
+    """Starts the stream and waits for its first chunk, so that a failure before it is
+    an ordinary error of the call (and can fail over to another credential)."""
+    headers: dict[str, list[str]] = {}
+    chunks = execute_stream(plugin, request, streams, scopes, request_id, idle_timeout, headers)
+    try:
+        first = await chunks.__anext__()
+    except StopAsyncIteration:
+        return OpenedStream(headers, _nothing())
+    except BaseException:
+        await chunks.aclose()
+        raise
+    return OpenedStream(headers, _prepend(first, chunks))
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover - makes this an async generator
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        yield first
+        async for chunk in rest:
+            yield chunk
+    finally:
+        await rest.aclose()  # type: ignore[attr-defined]
+
+
 async def execute_stream(
     plugin: Plugin,
     request: dict[str, Any],
@@ -87,7 +131,9 @@ async def execute_stream(
     scopes: ScopeRegistry,
     request_id: str,
     idle_timeout: float = 0,
+    headers_out: dict[str, list[str]] | None = None,
 ) -> AsyncIterator[bytes]:
+    """The chunk payloads; `headers_out` receives the reply's headers once it arrives."""
     bridge = streams.open()
     scope = scopes.open(plugin.id, request_id)
     body = codec.encode(
@@ -102,6 +148,8 @@ async def execute_stream(
     try:
         await asyncio.wait({call, filled}, return_when=asyncio.FIRST_COMPLETED)
         if call.done():
+            if headers_out is not None:
+                headers_out.update(call.result()["headers"] or {})
             chunks = _inline_chunks(call.result())
             if chunks:
                 bridge.abort()

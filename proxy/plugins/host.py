@@ -32,9 +32,17 @@ log = logging.getLogger("cliproxy.plugins")
 @dataclass(frozen=True)
 class Snapshot:
     plugins: tuple[Plugin, ...] = ()
+    _having: dict[str, tuple[Plugin, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, plugin_id: str) -> Plugin | None:
         return next((p for p in self.plugins if p.id == plugin_id), None)
+
+    def having(self, flag: str) -> tuple[Plugin, ...]:
+        """The active plugins declaring capability `flag`, in call order (02 §0.5)."""
+        found = self._having.get(flag)
+        if found is None:
+            found = self._having[flag] = tuple(p for p in self.plugins if p.has(flag))
+        return found
 
 
 @dataclass(frozen=True)

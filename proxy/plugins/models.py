@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from proxy.errors import ProxyError
-from proxy.plugins import codec, schema
+from proxy.plugins import codec, rpc, schema
 from proxy.plugins.host import Snapshot
 from proxy.plugins.methods import Method
 from proxy.plugins.plugin import Plugin
+from proxy.plugins.scopes import ScopeRegistry
+from proxy.providers.credentials import Credential
 
 log = logging.getLogger("cliproxy.plugins")
 
@@ -75,9 +77,60 @@ def _ask(plugin: Plugin, host_summary: dict[str, Any]) -> PluginModels | None:
 
 def executor_identifier(plugin: Plugin) -> str:
     """The executor's provider key; "" on any failure (02 §1)."""
-    try:
-        reply = plugin.call_blocking(Method.EXECUTOR_IDENTIFIER, b"{}", schema.IDENTIFIER)
-    except ProxyError as exc:
-        log.warning("plugin %s: executor.identifier failed: %s", plugin.id, exc.message)
-        return ""
-    return reply["identifier"].strip().lower()
+    return rpc.identifier(plugin, Method.EXECUTOR_IDENTIFIER).lower()
+
+
+def for_credentials(
+    snapshot: Snapshot,
+    entries: list[PluginModels],
+    owners: dict[str, Plugin],
+    found: list[Credential],
+    host_summary: dict[str, Any],
+    scopes: ScopeRegistry,
+) -> None:
+    """`model.for_auth` for every credential (02 §4), filling `Credential.models`. The
+    first matching model provider answers; its error leaves the credential without models
+    (no fallback). Blocking."""
+    providers = {entry.plugin.id: entry.provider for entry in entries}
+    auth_owner = {plugin.id: provider for provider, plugin in owners.items()}
+    for credential in found:
+        for plugin in snapshot.having("model_provider"):
+            registration = plugin.registration
+            assert registration is not None
+            if plugin.has("executor") and registration.executor_scope == "static":
+                continue
+            serves = auth_owner.get(plugin.id) or providers.get(plugin.id, "")
+            if serves != credential.provider:
+                continue
+            try:
+                reply = rpc.call_blocking(
+                    plugin,
+                    Method.MODEL_FOR_AUTH,
+                    schema.AUTH_MODEL_REQUEST,
+                    {
+                        "Plugin": registration.metadata,
+                        "AuthID": credential.id,
+                        "AuthProvider": credential.provider,
+                        "StorageJSON": credential.storage_bytes(),
+                        "Metadata": credential.metadata,
+                        "Attributes": credential.attributes,
+                        "Host": host_summary,
+                    },
+                    schema.MODEL_RESPONSE,
+                    scopes=scopes,
+                )
+            except ProxyError as exc:
+                log.warning(
+                    "plugin %s: model.for_auth for %s failed, no models for it: %s",
+                    plugin.id,
+                    credential.id,
+                    exc.message,
+                )
+                break
+            answered = reply["Provider"].strip().lower()
+            if answered and answered != credential.provider:
+                continue
+            credential.models = tuple(
+                m["ID"].strip() for m in reply["Models"] or () if m["ID"].strip()
+            )
+            break

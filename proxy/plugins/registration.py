@@ -69,6 +69,11 @@ class Registration:
         return bool(self.capabilities.get(flag))
 
     @property
+    def frontend_auth_exclusive(self) -> bool:
+        """Only honoured together with `frontend_auth_provider` (02 §9)."""
+        return self.has("frontend_auth_provider") and self.has("frontend_auth_provider_exclusive")
+
+    @property
     def executor_scope(self) -> str:
         scope = self.capabilities["executor_model_scope"].strip().lower()
         return scope if scope in ("static", "oauth") else "both"

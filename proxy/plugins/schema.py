@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from proxy.native._cliproxy import lib
 
-from proxy.plugins.codec import Field, ListOf, Ptr, Struct
+from proxy.plugins.codec import Field, ListOf, MapOf, Ptr, Struct
 
 STRINGS = ListOf("string")
 
@@ -225,6 +225,366 @@ EXECUTOR_STREAM_RESPONSE = _struct(
     "rpcExecutorStreamResponse",
     ("headers", "header", True),
     ("chunks", ListOf(EXECUTOR_STREAM_CHUNK), True),
+)
+
+EXECUTOR_HTTP_REQUEST = _struct(
+    "ExecutorHTTPRequest",
+    ("AuthID", "string"),
+    ("AuthProvider", "string"),
+    ("Method", "string"),
+    ("URL", "string"),
+    ("Headers", "header"),
+    ("Body", "bytes"),
+    ("StorageJSON", "bytes"),
+    ("Metadata", "any"),
+    ("Attributes", "strmap"),
+)
+EXECUTOR_HTTP_RESPONSE = _struct(
+    "ExecutorHTTPResponse", ("StatusCode", "int"), ("Headers", "header"), ("Body", "bytes")
+)
+
+# --- credentials (02 §5-8) ---------------------------------------------------------------
+
+AUTH_PARSE_REQUEST = _struct(
+    "AuthParseRequest",
+    ("Provider", "string"),
+    ("Path", "string"),
+    ("FileName", "string"),
+    ("RawJSON", "bytes"),
+    ("Host", HOST_CONFIG_SUMMARY),
+)
+AUTH_PARSE_RESPONSE = _struct(
+    "AuthParseResponse", ("Handled", "bool"), ("Auth", AUTH_DATA), ("Auths", ListOf(AUTH_DATA))
+)
+AUTH_LOGIN_START_REQUEST = _struct(
+    "AuthLoginStartRequest",
+    ("Provider", "string"),
+    ("BaseURL", "string"),
+    ("Host", HOST_CONFIG_SUMMARY),
+    ("Metadata", "any"),
+)
+AUTH_LOGIN_START_RESPONSE = _struct(
+    "AuthLoginStartResponse",
+    ("Provider", "string"),
+    ("URL", "string"),
+    ("State", "string"),
+    ("ExpiresAt", "time"),
+    ("Metadata", "any"),
+)
+AUTH_LOGIN_POLL_REQUEST = _struct(
+    "AuthLoginPollRequest",
+    ("Provider", "string"),
+    ("State", "string"),
+    ("Host", HOST_CONFIG_SUMMARY),
+    ("Metadata", "any"),
+)
+AUTH_LOGIN_POLL_RESPONSE = _struct(
+    "AuthLoginPollResponse",
+    ("Status", "string"),
+    ("Message", "string"),
+    ("Auth", AUTH_DATA),
+    ("Auths", ListOf(AUTH_DATA)),
+)
+AUTH_REFRESH_REQUEST = _struct(
+    "AuthRefreshRequest",
+    ("AuthID", "string"),
+    ("AuthProvider", "string"),
+    ("StorageJSON", "bytes"),
+    ("Metadata", "any"),
+    ("Attributes", "strmap"),
+    ("Host", HOST_CONFIG_SUMMARY),
+)
+AUTH_REFRESH_RESPONSE = _struct(
+    "AuthRefreshResponse", ("Auth", AUTH_DATA), ("NextRefreshAfter", "time")
+)
+
+# --- client authentication, scheduling, routing (02 §9-11) ------------------------------
+
+FRONTEND_AUTH_REQUEST = _struct(
+    "FrontendAuthRequest",
+    ("Method", "string"),
+    ("Path", "string"),
+    ("Headers", "header"),
+    ("Query", "header"),
+    ("Body", "bytes"),
+)
+FRONTEND_AUTH_RESPONSE = _struct(
+    "FrontendAuthResponse",
+    ("Authenticated", "bool"),
+    ("Principal", "string"),
+    ("Metadata", "strmap"),
+)
+SCHEDULER_CANDIDATE = _struct(
+    "SchedulerAuthCandidate",
+    ("ID", "string"),
+    ("Provider", "string"),
+    ("Priority", "int"),
+    ("Status", "string"),
+    ("Attributes", "strmap"),
+    ("Metadata", "any"),
+)
+SCHEDULER_PICK_REQUEST = _struct(
+    "SchedulerPickRequest",
+    ("Plugin", METADATA),
+    ("Provider", "string"),
+    ("Providers", STRINGS),
+    ("Model", "string"),
+    ("Stream", "bool"),
+    ("Options", _struct("SchedulerOptions", ("Headers", "header"), ("Metadata", "any"))),
+    ("Candidates", ListOf(SCHEDULER_CANDIDATE)),
+)
+SCHEDULER_PICK_RESPONSE = _struct(
+    "SchedulerPickResponse",
+    ("AuthID", "string"),
+    ("DelegateBuiltin", "string"),
+    ("Handled", "bool"),
+)
+MODEL_ROUTE_REQUEST = _struct(
+    "ModelRouteRequest",
+    ("Plugin", METADATA),
+    ("PluginID", "string"),
+    ("SourceFormat", "string"),
+    ("RequestedModel", "string"),
+    ("Stream", "bool"),
+    ("Headers", "header"),
+    ("Query", "header"),
+    ("Body", "bytes"),
+    ("Metadata", "any"),
+    ("AvailableProviders", STRINGS),
+)
+MODEL_ROUTE_RESPONSE = _struct(
+    "ModelRouteResponse",
+    ("Handled", "bool"),
+    ("TargetKind", "string"),
+    ("Target", "string"),
+    ("TargetModel", "string"),
+    ("Reason", "string"),
+)
+
+# --- translation and thinking (02 §16-17, §21-23, §26) ------------------------------------
+
+REQUEST_TRANSFORM_REQUEST = _struct(
+    "RequestTransformRequest",
+    ("FromFormat", "string"),
+    ("ToFormat", "string"),
+    ("Model", "string"),
+    ("Stream", "bool"),
+    ("Body", "bytes"),
+)
+RESPONSE_TRANSFORM_REQUEST = _struct(
+    "ResponseTransformRequest",
+    ("FromFormat", "string"),
+    ("ToFormat", "string"),
+    ("Model", "string"),
+    ("Stream", "bool"),
+    ("OriginalRequest", "bytes"),
+    ("TranslatedRequest", "bytes"),
+    ("Body", "bytes"),
+)
+PAYLOAD_RESPONSE = _struct("PayloadResponse", ("Body", "bytes"))
+THINKING_APPLY_REQUEST = _struct(
+    "ThinkingApplyRequest",
+    ("Provider", "string"),
+    ("Model", MODEL_INFO),
+    (
+        "Config",
+        _struct("ThinkingConfig", ("Mode", "string"), ("Budget", "int"), ("Level", "string")),
+    ),
+    ("Body", "bytes"),
+)
+
+# --- interception and lifecycle (02 §18-20, §24-25) ---------------------------------------
+
+REQUEST_INTERCEPT_REQUEST = _struct(
+    "RequestInterceptRequest",
+    ("RequestID", "string"),
+    ("TraceID", "string"),
+    ("SourceFormat", "string"),
+    ("ToFormat", "string"),
+    ("Model", "string"),
+    ("RequestedModel", "string"),
+    ("Stream", "bool"),
+    ("Headers", "header"),
+    ("Body", "bytes"),
+    ("Metadata", "any"),
+)
+REQUEST_INTERCEPT_RESPONSE = _struct(
+    "RequestInterceptResponse",
+    ("Headers", "header"),
+    ("Body", "bytes"),
+    ("ClearHeaders", STRINGS),
+    ("Terminate", "bool"),
+    ("StatusCode", "int"),
+    ("ResponseHeaders", "header"),
+    ("ResponseBody", "bytes"),
+)
+REQUEST_COMPLETION = _struct(
+    "RequestCompletion",
+    ("RequestID", "string"),
+    ("TraceID", "string"),
+    ("SourceFormat", "string"),
+    ("Model", "string"),
+    ("RequestedModel", "string"),
+    ("Stream", "bool"),
+    ("Outcome", "string"),
+    ("StatusCode", "int"),
+    ("Error", "string"),
+    ("StartedAt", "time"),
+    ("CompletedAt", "time"),
+    ("Metadata", "any"),
+)
+RESPONSE_INTERCEPT_REQUEST = _struct(
+    "ResponseInterceptRequest",
+    ("RequestID", "string"),
+    ("SourceFormat", "string"),
+    ("Model", "string"),
+    ("RequestedModel", "string"),
+    ("Stream", "bool"),
+    ("RequestHeaders", "header"),
+    ("ResponseHeaders", "header"),
+    ("OriginalRequest", "bytes"),
+    ("RequestBody", "bytes"),
+    ("Body", "bytes"),
+    ("StatusCode", "int"),
+    ("Metadata", "any"),
+)
+RESPONSE_INTERCEPT_RESPONSE = _struct(
+    "ResponseInterceptResponse",
+    ("Headers", "header"),
+    ("Body", "bytes"),
+    ("ClearHeaders", STRINGS),
+)
+STREAM_CHUNK_REQUEST = _struct(
+    "StreamChunkInterceptRequest",
+    ("RequestID", "string"),
+    ("SourceFormat", "string"),
+    ("Model", "string"),
+    ("RequestedModel", "string"),
+    ("RequestHeaders", "header"),
+    ("ResponseHeaders", "header"),
+    ("OriginalRequest", "bytes"),
+    ("RequestBody", "bytes"),
+    ("Body", "bytes"),
+    ("HistoryChunks", ListOf("bytes")),
+    ("ChunkIndex", "int"),
+    ("Metadata", "any"),
+)
+STREAM_CHUNK_RESPONSE = _struct(
+    "StreamChunkInterceptResponse",
+    ("Headers", "header"),
+    ("Body", "bytes"),
+    ("ClearHeaders", STRINGS),
+    ("DropChunk", "bool"),
+)
+
+# --- usage, command line, management (02 §27-31) ------------------------------------------
+
+USAGE_RECORD = _struct(
+    "UsageRecord",
+    ("Provider", "string"),
+    ("ExecutorType", "string"),
+    ("Model", "string"),
+    ("Alias", "string"),
+    ("APIKey", "string"),
+    ("AuthID", "string"),
+    ("AuthIndex", "string"),
+    ("AuthType", "string"),
+    ("Source", "string"),
+    ("ReasoningEffort", "string"),
+    ("ServiceTier", "string"),
+    ("Generate", "bool"),
+    ("RequestedAt", "time"),
+    ("Latency", "duration"),
+    ("TTFT", "duration"),
+    ("Failed", "bool"),
+    ("Failure", _struct("UsageFailure", ("StatusCode", "int"), ("Body", "string"))),
+    (
+        "Detail",
+        _struct(
+            "UsageDetail",
+            ("InputTokens", "int"),
+            ("OutputTokens", "int"),
+            ("ReasoningTokens", "int"),
+            ("CachedTokens", "int"),
+            ("CacheReadTokens", "int"),
+            ("CacheCreationTokens", "int"),
+            ("TotalTokens", "int"),
+        ),
+    ),
+    ("ResponseHeaders", "header"),
+)
+COMMAND_LINE_FLAG = _struct(
+    "CommandLineFlag",
+    ("Name", "string"),
+    ("Usage", "string"),
+    ("Type", "string"),
+    ("DefaultValue", "string"),
+)
+COMMAND_LINE_REGISTER_REQUEST = _struct("CommandLineRegistrationRequest", ("Plugin", METADATA))
+COMMAND_LINE_REGISTER_RESPONSE = _struct(
+    "CommandLineRegistrationResponse", ("Flags", ListOf(COMMAND_LINE_FLAG))
+)
+COMMAND_LINE_FLAG_VALUE = _struct(
+    "CommandLineFlagValue",
+    ("Name", "string"),
+    ("Type", "string"),
+    ("Value", "string"),
+    ("Set", "bool"),
+)
+COMMAND_LINE_EXECUTE_REQUEST = _struct(
+    "CommandLineExecutionRequest",
+    ("Plugin", METADATA),
+    ("Program", "string"),
+    ("Args", STRINGS),
+    ("ConfigPath", "string"),
+    ("Host", HOST_CONFIG_SUMMARY),
+    ("Flags", MapOf(COMMAND_LINE_FLAG_VALUE)),
+    ("TriggeredFlags", MapOf(COMMAND_LINE_FLAG_VALUE)),
+)
+COMMAND_LINE_EXECUTE_RESPONSE = _struct(
+    "CommandLineExecutionResponse",
+    ("Stdout", "bytes"),
+    ("Stderr", "bytes"),
+    ("Auths", ListOf(AUTH_DATA)),
+    ("ExitCode", "int"),
+)
+MANAGEMENT_REGISTER_REQUEST = _struct(
+    "ManagementRegistrationRequest",
+    ("Plugin", METADATA),
+    ("BasePath", "string"),
+    ("ResourceBasePath", "string"),
+)
+# `Handler` is a Go interface: only null decodes (02 §30), which "raw" + a check enforces.
+MANAGEMENT_ROUTE = _struct(
+    "ManagementRoute",
+    ("Method", "string"),
+    ("Path", "string"),
+    ("Menu", "string"),
+    ("Description", "string"),
+    ("Handler", "raw"),
+)
+RESOURCE_ROUTE = _struct(
+    "ResourceRoute",
+    ("Path", "string"),
+    ("Menu", "string"),
+    ("Description", "string"),
+    ("Handler", "raw"),
+)
+MANAGEMENT_REGISTER_RESPONSE = _struct(
+    "rpcManagementRegistrationResponse",
+    ("routes", ListOf(MANAGEMENT_ROUTE)),
+    ("resources", ListOf(RESOURCE_ROUTE)),
+)
+MANAGEMENT_REQUEST = _struct(
+    "ManagementRequest",
+    ("Method", "string"),
+    ("Path", "string"),
+    ("Headers", "header"),
+    ("Query", "header"),
+    ("Body", "bytes"),
+)
+MANAGEMENT_RESPONSE = _struct(
+    "ManagementResponse", ("StatusCode", "int"), ("Headers", "header"), ("Body", "bytes")
 )
 
 # --- host callbacks (03 §3) ------------------------------------------------------------

@@ -147,7 +147,8 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
             pthread_mutex_lock(&lock);
             if (!cpx_config_value((const char *)yaml, n, "register", register_mode, sizeof register_mode))
                 strcpy(register_mode, "ok");
-            cpx_config_value((const char *)yaml, n, "name", plugin_name, sizeof plugin_name);
+            if (!cpx_config_value((const char *)yaml, n, "name", plugin_name, sizeof plugin_name))
+                strcpy(plugin_name, "testplugin");
             pthread_mutex_unlock(&lock);
             free(yaml);
         }

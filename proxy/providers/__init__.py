@@ -1,0 +1,1 @@
+"""Upstream side: credentials (auth files), their selection, and built-in executors."""
