@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from proxy.errors import ProxyError
 from proxy.http import routes
 from proxy.http.errors import error_response
+from proxy.http.management import ManagementAPI
 from proxy.runtime import Runtime
 
 CORS_HEADERS = [
@@ -121,6 +122,7 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route(
                 "/v1/chat/completions", routes.Endpoint(routes.chat_completions), methods=["POST"]
             ),
+            *ManagementAPI(runtime).routes(),
             *extra_routes,
         ],
         exception_handlers={404: _not_found, 405: _not_found, Exception: _internal_error},

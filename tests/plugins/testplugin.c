@@ -176,7 +176,7 @@ static const char *const MODELS[] = {
     "test-ok", "test-bad-json", "test-rc-envelope", "test-rc-raw", "test-empty", "test-empty-len0",
     "test-error-status", "test-error-plain", "test-wrong-type", "test-hang", "test-json-error-body",
     "test-sync-emit", "test-gated", "test-stream-error-early", "test-stream-close-error",
-    "test-stream-error-first", "test-inline-err", "test-never-close", "test-slow-inline",
+    "test-stream-error-first", "test-inline-err", "test-never-close", "test-slow-inline", "test-reflect",
 };
 
 static int handle_models(cliproxy_buffer *response) {
@@ -257,6 +257,27 @@ static int execute(const exec_request *r, cliproxy_buffer *response) {
     cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Payload\":\"");
     cpx_buf_base64(&b, (const unsigned char *)body, sizeof body - 1);
     cpx_buf_puts(&b, "\"}}");
+    return reply_buf(response, &b, 0);
+}
+
+static int is_model(const cpx_json *request, const char *model) {
+    const char *m = cpx_json_str(cpx_json_get(request, "Model"));
+    return m && !strcmp(m, model);
+}
+
+/* test-reflect: the answer's content is the ExecutorRequest exactly as the plugin got it,
+ * so tests can check what reached the executor (headers, credential, formats, payload). */
+static int reflect(const void *request, size_t request_len, cliproxy_buffer *response) {
+    cpx_buf content = {0}, body = {0}, b = {0};
+    cpx_buf_json_string(&content, (const char *)request, request_len);
+    cpx_buf_puts(&body, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+    cpx_buf_append(&body, content.data, content.len);
+    cpx_buf_puts(&body, "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}");
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Payload\":\"");
+    cpx_buf_base64(&b, (const unsigned char *)body.data, body.len);
+    cpx_buf_puts(&b, "\"}}");
+    free(content.data);
+    free(body.data);
     return reply_buf(response, &b, 0);
 }
 
@@ -434,6 +455,8 @@ static int plugin_call(const char *method, const uint8_t *request, size_t reques
         rc = handle_register(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_STATIC)) {
         rc = handle_models(response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) && is_model(doc.root, "test-reflect")) {
+        rc = reflect(request, request_len, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) || !strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM)) {
         exec_request r;
         read_exec(doc.root, &r);
