@@ -21,7 +21,7 @@ from proxy.catalog import Catalog
 from proxy.config import Config
 from proxy.errors import ConfigError
 from proxy.formats.registry import Hooks, Registry
-from proxy.plugins import auth, frontend_auth, management, models
+from proxy.plugins import auth, frontend_auth, management, models, thinking
 from proxy.plugins.dispatch import CallRunner
 from proxy.plugins.frontend_auth import FrontendAuth
 from proxy.plugins.host import PluginHost, Snapshot
@@ -49,6 +49,7 @@ class Generation:
     auth_owners: dict[str, Plugin] = field(default_factory=dict)  # provider -> auth plugin
     management: ManagementRoutes = field(default_factory=ManagementRoutes)
     host_summary: dict[str, Any] = field(default_factory=dict)
+    thinking: dict[str, Plugin] = field(default_factory=dict)  # format -> thinking applier
 
     @property
     def registry(self) -> Registry:
@@ -94,6 +95,7 @@ class Runtime:
             auth_owners=owners,
             management=management.build(snapshot),
             host_summary=summary,
+            thinking=thinking.appliers(snapshot),
         )
         return self.current
 

@@ -263,3 +263,81 @@ def test_usage_and_completion_arrive_after_the_client_left(
     events = wait_for(lambda: json_lines(lifecycle_file), what="a completion event")
     assert records[0]["model"] == "test-gated"
     assert events[0]["outcome"] in ("canceled", "succeeded")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_thinking_applier_writes_the_requested_reasoning(start_server, example, test_plugins, lang):
+    """An executor speaking `think-<lang>` (the test plugin) gets the applier's body: from a
+    model suffix, and from the client's own `reasoning_effort`."""
+    server = start_server(
+        plugin_config(
+            {
+                "testplugin": (
+                    test_plugins["testplugin"],
+                    f"register: custom-format\nformat: think-{lang}",
+                ),
+                f"thinking-applier-{lang}": example("thinking-applier", lang),
+            }
+        )
+    )
+
+    def payload(response: httpx.Response) -> dict:
+        return json.loads(__import__("base64").b64decode(reflected(response)["Payload"]))
+
+    with httpx.Client(base_url=server.url) as client:
+        suffixed = payload(client.post("/v1/chat/completions", json=chat("test-reflect(high)")))
+        assert suffixed["thinking"] == {
+            "mode": "level",
+            "budget": 0,
+            "level": "high",
+            "applied_by": lang,
+        }
+        body = {**chat("test-reflect"), "reasoning_effort": "low"}
+        from_body = payload(client.post("/v1/chat/completions", json=body))
+        assert from_body["thinking"]["level"] == "low"
+        budget = payload(client.post("/v1/chat/completions", json=chat("test-reflect(8192)")))
+        assert budget["thinking"]["mode"] == "budget" and budget["thinking"]["budget"] == 8192
+        plain = payload(client.post("/v1/chat/completions", json=chat("test-reflect")))
+        assert "thinking" not in plain
+        bad = client.post("/v1/chat/completions", json=chat("test-reflect(lots)"))
+        assert bad.status_code == 400 and "thinking suffix (lots)" in bad.text
+
+
+def test_garbage_from_every_capability_is_survived(start_server, example, test_plugins, tmp_path):
+    """A plugin declaring every capability and answering each call with values of the wrong
+    types: every capability falls through or is skipped and requests still work, except
+    the scheduler, whose failure fails the request (02 §10) with a message naming it."""
+    server = start_server(
+        plugin_config(
+            {
+                "testplugin": (
+                    test_plugins["testplugin"],
+                    "register: garbage-everywhere\npriority: 10",
+                ),
+                "executor-c": example("executor", "c"),
+            }
+        )
+    )
+    with httpx.Client(base_url=server.url) as client:
+        assert (
+            content(client.post("/v1/chat/completions", json=chat("example-echo-c", "still")))
+            == "still"
+        )
+        streamed = client.post(
+            "/v1/chat/completions", json=chat("example-echo-c", "a b", stream=True)
+        )
+        assert stream_text(streamed) == "a b"
+        assert client.post("/v1/chat/completions", json=chat("test-ok")).status_code == 200
+        # with a credential, the scheduler is asked
+        auth_dir = tmp_path / "auths"
+        auth_dir.mkdir()
+        (auth_dir / "x.json").write_text('{"type": "echo-c"}')
+        server.write_config(server.config_path.read_text() + f"auth-dir: {auth_dir}\n")
+        server.wait_log("config reloaded")
+        failed = client.post("/v1/chat/completions", json=chat("example-echo-c"))
+    assert failed.status_code == 500
+    assert failed.json()["error"]["message"] == (
+        "scheduler plugin testplugin: decode plugin result scheduler.pick: "
+        "Handled: expected a boolean, got string"
+    )
+    assert server.process.poll() is None

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy.formats.thinking import Thinking
 from proxy.runtime import Generation
 
 
@@ -34,6 +35,8 @@ class RequestContext:
     request_id: str = ""
     started_at: dt.datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # the thinking setting of a `model(value)` suffix (04 §3.5), found by stage 4
+    thinking: Thinking | None = None
     # nested executions skip the calling plugin's router, interceptors and lifecycle (02 §32)
     skip_plugin: str = ""
 

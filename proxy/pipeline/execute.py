@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proxy.errors import PluginCallError, ProxyError
-from proxy.formats import negotiation
+from proxy.formats import negotiation, thinking
 from proxy.formats.negotiation import Formats
 from proxy.formats.registry import TranslationFailed
 from proxy.pipeline.context import RequestContext
@@ -25,6 +25,8 @@ from proxy.pipeline.intercept import intercept
 from proxy.pipeline.resolve import Target
 from proxy.pipeline.select import select
 from proxy.plugins import auth, executor
+from proxy.plugins import thinking as thinking_plugins
+from proxy.plugins.plugin import Plugin
 from proxy.providers import credentials
 from proxy.providers.credentials import Credential
 from proxy.runtime import Runtime
@@ -175,24 +177,50 @@ def _executor_request(
     return request
 
 
-async def _payload(ctx: RequestContext, target: Target, attempt: Attempt) -> bytes:
+async def _payload(
+    runtime: Runtime, ctx: RequestContext, target: Target, attempt: Attempt
+) -> bytes:
     """The request body in the executor's input format."""
     registry = ctx.generation.registry
     source, wanted = ctx.entry_format, attempt.formats.input
-    if source == wanted and not registry.hooks.request_normalizers:
-        return attempt.original
-    try:
-        return await registry.request(source, wanted, target.model, ctx.stream, attempt.original)
-    except TranslationFailed as exc:
-        raise ExecutorInputError(
-            f"plugin executor {target.executor.id} needs format {wanted}: {exc}"
-        ) from None
+    payload = attempt.original
+    if source != wanted or registry.hooks.request_normalizers:
+        try:
+            payload = await registry.request(source, wanted, target.model, ctx.stream, payload)
+        except TranslationFailed as exc:
+            raise ExecutorInputError(
+                f"plugin executor {target.executor.id} needs format {wanted}: {exc}"
+            ) from None
+    applier = ctx.generation.thinking.get(wanted)
+    if applier is not None:
+        payload = await _apply_thinking(runtime, ctx, target, applier, wanted, payload)
+    return payload
+
+
+async def _apply_thinking(
+    runtime: Runtime,
+    ctx: RequestContext,
+    target: Target,
+    applier: Plugin,
+    name: str,
+    payload: bytes,
+) -> bytes:
+    """The thinking applier of the executor's input format, when the request asks for
+    reasoning (a model suffix, or the client format's own field)."""
+    setting = ctx.thinking or thinking.from_body(ctx.entry_format, ctx.payload)
+    if setting is None:
+        return payload
+    route = ctx.generation.catalog.resolve(target.model)
+    info = route.info if route is not None else None
+    return await thinking_plugins.apply(
+        applier, name, info or {}, setting.wire(), payload, runtime.scopes, ctx.request_id
+    )
 
 
 async def _call(
     runtime: Runtime, ctx: RequestContext, target: Target, attempt: Attempt, stream: bool
 ) -> Result | StreamResult:
-    payload = await _payload(ctx, target, attempt)
+    payload = await _payload(runtime, ctx, target, attempt)
     request = _executor_request(ctx, target, attempt, payload, stream)
     registry = ctx.generation.registry
     output, client = attempt.formats.output, ctx.entry_format

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proxy.errors import ModelNotFoundError, ProxyError
+from proxy.formats import thinking
 from proxy.pipeline.context import RequestContext
 from proxy.plugins.plugin import Plugin
 from proxy.plugins.router import Decision
@@ -37,7 +38,11 @@ def resolve(ctx: RequestContext, decision: Decision | None = None) -> Target:
         return Target(decision.target, decision.model or ctx.model, executor)
     route = catalog.resolve(ctx.model)
     if route is None:
-        raise ModelNotFoundError(ctx.model)
+        base, suffix = thinking.split_suffix(ctx.model)
+        route = catalog.resolve(base) if suffix is not None else None
+        if route is None:
+            raise ModelNotFoundError(ctx.model)
+        ctx.thinking = thinking.parse_value(suffix)  # type: ignore[arg-type]
     if route.executor is None:
         raise NoExecutorError(f"no executor serves provider {route.provider!r} (model={ctx.model})")
     return Target(route.provider, route.id, route.executor)

@@ -60,7 +60,9 @@ async def select(ctx: RequestContext, target: Target, tried: set[str]) -> Creden
             )
         except PluginCallError as exc:
             raise PluginCallError(
-                exc.message, status=exc.http_status or 500, plugin_id=schedulers[0].id
+                f"scheduler plugin {schedulers[0].id}: {exc.message}",
+                status=exc.http_status or 500,
+                plugin_id=schedulers[0].id,
             ) from None
         if pick.credential is not None:
             return _selected(ctx, pick.credential)

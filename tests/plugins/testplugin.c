@@ -26,6 +26,7 @@
 static const cliproxy_host_api *host;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char register_mode[64] = "ok";
+static char format_name[64] = "custom";
 static char plugin_name[64] = "testplugin";
 static int shut_down;
 
@@ -138,6 +139,22 @@ static void close_stream(const char *stream_id, const char *error) {
 
 /* ------------------------------------------------------------------ registration */
 
+/* garbage-everywhere: every capability declared, every capability method answered with
+ * values of the wrong JSON types; only the model list and the executor work. */
+static const char GARBAGE_REGISTRATION[] =
+    "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"g\",\"Version\":\"1\",\"Author\":\"a\","
+    "\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_registrar\":true,\"model_provider\":true,"
+    "\"auth_provider\":true,\"frontend_auth_provider\":true,\"scheduler\":true,\"model_router\":true,"
+    "\"executor\":true,\"executor_input_formats\":[\"openai\"],\"executor_output_formats\":[\"openai\"],"
+    "\"request_translator\":true,\"request_normalizer\":true,\"request_interceptor\":true,"
+    "\"request_lifecycle_plugin\":true,\"response_translator\":true,\"response_before_translator\":true,"
+    "\"response_after_translator\":true,\"response_interceptor\":true,\"response_stream_interceptor\":true,"
+    "\"thinking_applier\":true,\"usage_plugin\":true,\"command_line_plugin\":true,\"management_api\":true}}}";
+static const char GARBAGE_REPLY[] =
+    "{\"ok\":true,\"result\":{\"identifier\":5,\"Handled\":\"yes\",\"Authenticated\":\"no\",\"Headers\":5,"
+    "\"Body\":7,\"ClearHeaders\":\"X\",\"TargetKind\":1,\"AuthID\":[],\"DropChunk\":\"x\",\"Flags\":\"x\","
+    "\"routes\":\"x\",\"resources\":1,\"StatusCode\":\"200\",\"Auth\":3,\"Status\":4}}";
+
 static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
     const char *encoded = cpx_json_str(cpx_json_get(request, "config_yaml"));
     if (encoded) {
@@ -149,6 +166,8 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
                 strcpy(register_mode, "ok");
             if (!cpx_config_value((const char *)yaml, n, "name", plugin_name, sizeof plugin_name))
                 strcpy(plugin_name, "testplugin");
+            if (!cpx_config_value((const char *)yaml, n, "format", format_name, sizeof format_name))
+                strcpy(format_name, "custom");
             pthread_mutex_unlock(&lock);
             free(yaml);
         }
@@ -164,6 +183,18 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
     };
     for (size_t i = 0; i < sizeof broken / sizeof *broken; i++)
         if (!strcmp(register_mode, broken[i].mode)) return reply_text(response, broken[i].reply, 0);
+    if (!strcmp(register_mode, "custom-format")) {
+        /* an executor speaking `format`, with a request translator into it (a copy) */
+        cpx_buf b = {0};
+        cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\","
+                         "\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,"
+                         "\"executor\":true,\"request_translator\":true,\"executor_input_formats\":[");
+        cpx_buf_json_string(&b, format_name, strlen(format_name));
+        cpx_buf_puts(&b, "],\"executor_output_formats\":[\"openai\"]}}}");
+        return reply_buf(response, &b, 0);
+    }
+    if (!strcmp(register_mode, "garbage-everywhere"))
+        return reply_text(response, GARBAGE_REGISTRATION, 0);
     /* ok: Go-style case-insensitive keys on purpose ("Metadata", "name"). */
     return reply_text(response,
         "{\"ok\":true,\"result\":{\"schema_version\":3,\"Metadata\":{\"name\":\"testplugin\",\"Version\":\"9.9.9\","
@@ -278,6 +309,18 @@ static int reflect(const void *request, size_t request_len, cliproxy_buffer *res
     cpx_buf_puts(&b, "\"}}");
     free(content.data);
     free(body.data);
+    return reply_buf(response, &b, 0);
+}
+
+/* custom-format: requests into `format` are copied unchanged; other pairs are declined */
+static int translate_copy(const cpx_json *request, cliproxy_buffer *response) {
+    const char *to = cpx_json_str(cpx_json_get(request, "ToFormat"));
+    const char *body = cpx_json_str(cpx_json_get(request, "Body"));
+    if (!to || !body || strcmp(to, format_name)) return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
+    cpx_buf b = {0};
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Body\":");
+    cpx_buf_json_string(&b, body, strlen(body));
+    cpx_buf_puts(&b, "}}");
     return reply_buf(response, &b, 0);
 }
 
@@ -455,6 +498,10 @@ static int plugin_call(const char *method, const uint8_t *request, size_t reques
         rc = handle_register(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_STATIC)) {
         rc = handle_models(response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_REQUEST_TRANSLATE) && !strcmp(register_mode, "custom-format")) {
+        rc = translate_copy(doc.root, response);
+    } else if (!strcmp(register_mode, "garbage-everywhere") && strncmp(method, "executor.execute", 16)) {
+        rc = reply_text(response, GARBAGE_REPLY, 0);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) && is_model(doc.root, "test-reflect")) {
         rc = reflect(request, request_len, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) || !strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM)) {
