@@ -341,3 +341,37 @@ def test_garbage_from_every_capability_is_survived(start_server, example, test_p
         "Handled: expected a boolean, got string"
     )
     assert server.process.poll() is None
+
+
+def test_stream_chunk_calls_follow_the_schema_version(
+    start_server, example, test_plugins, marker_dir, tmp_path
+):
+    """Schema 3 interceptors get the request bodies only with the header-init call; older
+    ones with every chunk (02 §25, pitfall 21). History grows with delivered chunks."""
+    copy = tmp_path / "second-testplugin.so"
+    copy.write_bytes(test_plugins["testplugin"].read_bytes())
+    server = start_server(
+        plugin_config(
+            {
+                "v1": (
+                    test_plugins["testplugin"],
+                    "register: stream-interceptor\nschema: 1\nname: v1",
+                ),
+                "v3": (copy, "register: stream-interceptor\nschema: 3\nname: v3"),
+                "executor-c": example("executor", "c"),
+            }
+        )
+    )
+    with httpx.Client(base_url=server.url) as client:
+        response = client.post(
+            "/v1/chat/completions", json=chat("example-echo-c", "a b c", stream=True)
+        )
+    assert stream_text(response) == "a b c"
+
+    def seen(name: str) -> str:
+        return (marker_dir / name).read_text()
+
+    assert seen("v1-chunk--1") == seen("v3-chunk--1") == "original=yes body=yes history=0"
+    assert seen("v1-chunk-0") == "original=yes body=yes history=0"
+    assert seen("v3-chunk-0") == "original=no body=no history=0"
+    assert seen("v3-chunk-2") == "original=no body=no history=2"

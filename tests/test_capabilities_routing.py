@@ -361,3 +361,33 @@ def test_without_scheduler_credentials_rotate_and_reach_the_executor(
     assert seen[0]["AuthMetadata"]["api_key"] == "key-a.json"
     storage = json.loads(__import__("base64").b64decode(seen[0]["StorageJSON"]))
     assert storage == {"type": "testplugin", "api_key": "key-a.json"}
+
+
+def test_every_go_example_in_one_process(start_server, example, tmp_path):
+    """Each Go plugin carries its own Go runtime; seventeen of them share the process."""
+    names = [
+        "executor", "model-registrar", "model-provider", "auth-provider", "frontend-auth",
+        "scheduler", "model-router", "request-translator", "request-normalizer",
+        "request-interceptor", "request-lifecycle", "response-interceptor",
+        "response-stream-interceptor", "response-normalizer", "thinking-applier", "usage",
+        "command-line", "management",
+    ]  # fmt: skip
+    usage_file = tmp_path / "usage.jsonl"
+    plugins = {f"{name}-go": example(name, "go") for name in names}
+    plugins["usage-go"] = (plugins["usage-go"], f"file: {usage_file}")
+    server = start_server(plugin_config(plugins, extra=f"auth-dir: {tmp_path / 'auths'}"))
+    assert server.log.count("registered:") == len(names)
+    token = {"X-Example-Frontend-Auth": "secret-go"}
+    with httpx.Client(base_url=server.url, headers=token) as client:
+        echo = client.post("/v1/chat/completions", json=chat("example-echo-go", "hi"))
+        assert echo.headers["x-response-intercepted"] == "go"
+        assert echo.json()["choices"][0]["message"]["content"] == "hi [normalized by go]"
+        routed = client.post(
+            "/v1/chat/completions", json=chat("x", "y"), headers={"X-Example-Route": "self"}
+        )
+        assert (
+            routed.json()["choices"][0]["message"]["content"]
+            == "router-go executor answered x: y [normalized by go]"
+        )
+        text = client.post("/v1/chat/completions", json=chat("text-model-go", "t"))
+        assert text.json()["choices"][0]["message"]["content"] == "text-go executor read: t"

@@ -27,6 +27,7 @@ static const cliproxy_host_api *host;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char register_mode[64] = "ok";
 static char format_name[64] = "custom";
+static char schema_text[8] = "3";
 static char plugin_name[64] = "testplugin";
 static int shut_down;
 
@@ -166,6 +167,8 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
                 strcpy(register_mode, "ok");
             if (!cpx_config_value((const char *)yaml, n, "name", plugin_name, sizeof plugin_name))
                 strcpy(plugin_name, "testplugin");
+            if (!cpx_config_value((const char *)yaml, n, "schema", schema_text, sizeof schema_text))
+                strcpy(schema_text, "3");
             if (!cpx_config_value((const char *)yaml, n, "format", format_name, sizeof format_name))
                 strcpy(format_name, "custom");
             pthread_mutex_unlock(&lock);
@@ -195,6 +198,15 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
     }
     if (!strcmp(register_mode, "garbage-everywhere"))
         return reply_text(response, GARBAGE_REGISTRATION, 0);
+    if (!strcmp(register_mode, "stream-interceptor")) {
+        /* records what each chunk call carried, under its schema version (config `schema`) */
+        cpx_buf b = {0};
+        cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"schema_version\":");
+        cpx_buf_puts(&b, schema_text);
+        cpx_buf_puts(&b, ",\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},"
+                         "\"capabilities\":{\"response_stream_interceptor\":true}}}");
+        return reply_buf(response, &b, 0);
+    }
     /* ok: Go-style case-insensitive keys on purpose ("Metadata", "name"). */
     return reply_text(response,
         "{\"ok\":true,\"result\":{\"schema_version\":3,\"Metadata\":{\"name\":\"testplugin\",\"Version\":\"9.9.9\","
@@ -310,6 +322,22 @@ static int reflect(const void *request, size_t request_len, cliproxy_buffer *res
     free(content.data);
     free(body.data);
     return reply_buf(response, &b, 0);
+}
+
+/* stream-interceptor: marker chunk-<index> says whether the request bodies came along and
+ * how many history chunks there were; the chunk itself passes unchanged. */
+static int record_chunk_call(const cpx_json *request, cliproxy_buffer *response) {
+    const cpx_json *index = cpx_json_get(request, "ChunkIndex");
+    const cpx_json *history = cpx_json_get(request, "HistoryChunks");
+    char name[64], text[128];
+    snprintf(name, sizeof name, "%s-chunk-%g", plugin_name, index ? index->number : -99.0);
+    size_t count = 0;
+    for (const cpx_json *c = history ? history->child : NULL; c; c = c->next) count++;
+    snprintf(text, sizeof text, "original=%s body=%s history=%zu",
+             cpx_json_str(cpx_json_get(request, "OriginalRequest")) ? "yes" : "no",
+             cpx_json_str(cpx_json_get(request, "RequestBody")) ? "yes" : "no", count);
+    marker(name, text);
+    return reply_text(response, "{\"ok\":true,\"result\":{}}", 0);
 }
 
 /* custom-format: requests into `format` are copied unchanged; other pairs are declined */
@@ -498,6 +526,8 @@ static int plugin_call(const char *method, const uint8_t *request, size_t reques
         rc = handle_register(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_STATIC)) {
         rc = handle_models(response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_RESPONSE_INTERCEPT_STREAM_CHUNK)) {
+        rc = record_chunk_call(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_REQUEST_TRANSLATE) && !strcmp(register_mode, "custom-format")) {
         rc = translate_copy(doc.root, response);
     } else if (!strcmp(register_mode, "garbage-everywhere") && strncmp(method, "executor.execute", 16)) {
