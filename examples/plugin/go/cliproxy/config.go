@@ -5,6 +5,41 @@ import (
 	"strings"
 )
 
+// Config is the YAML text of a plugin's config (LifecycleRequest.ConfigYAML), with typed
+// readers for its top-level scalars (see ConfigValue for what is understood).
+type Config string
+
+// Value returns the scalar at key, or fallback when the key is missing or empty: an
+// example's defaults apply to "key:" as much as to an absent key.
+func (c Config) Value(key, fallback string) string {
+	if v := ConfigValue(string(c), key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// List reads a comma-separated list (the examples' stand-in for YAML sequences, which
+// ConfigValue does not parse): entries are trimmed and empty ones dropped. fallback, read
+// the same way, applies when the key is missing or empty.
+func (c Config) List(key, fallback string) []string {
+	var out []string
+	for _, item := range strings.Split(c.Value(key, fallback), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// Bool reports whether key holds a YAML true (true/True/TRUE, and YAML 1.1's yes and on).
+func (c Config) Bool(key string) bool {
+	switch strings.ToLower(ConfigValue(string(c), key)) {
+	case "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
 // ConfigValue returns the value of a top-level scalar line `key: value` of the plugin's
 // config YAML (LifecycleRequest.ConfigYAML), or "" when there is none.
 //

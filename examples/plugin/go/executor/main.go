@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -146,76 +145,16 @@ func lastUserText(messages json.RawMessage) string {
 		}
 		var role string
 		if json.Unmarshal(msg["role"], &role) == nil && role == "user" {
-			return contentText(msg["content"])
+			return cliproxy.MessageText(msg["content"])
 		}
 	}
 	return ""
 }
 
-// contentText flattens a chat message content: a string, or an array of parts of which
-// the {"type":"text","text":...} ones count, joined without separator.
-func contentText(content json.RawMessage) string {
-	var s string
-	if json.Unmarshal(content, &s) == nil {
-		return s
-	}
-	var parts []map[string]json.RawMessage
-	if json.Unmarshal(content, &parts) != nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, part := range parts {
-		var typ, text string
-		if json.Unmarshal(part["type"], &typ) == nil && typ == "text" &&
-			json.Unmarshal(part["text"], &text) == nil {
-			b.WriteString(text)
-		}
-	}
-	return b.String()
-}
-
-type usage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
-}
-
 // usageOf counts whitespace-separated words; the echo has no tokenizer.
-func usageOf(text string) usage {
+func usageOf(text string) cliproxy.ChatUsage {
 	w := len(strings.Fields(text))
-	return usage{PromptTokens: w, CompletionTokens: w, TotalTokens: 2 * w}
-}
-
-type message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-type choice struct {
-	Index        int     `json:"index"`
-	Message      message `json:"message"`
-	FinishReason string  `json:"finish_reason"`
-}
-
-type completion struct {
-	ID      string   `json:"id"`
-	Object  string   `json:"object"`
-	Created int64    `json:"created"`
-	Model   string   `json:"model"`
-	Choices []choice `json:"choices"`
-	Usage   usage    `json:"usage"`
-}
-
-// marshal encodes a payload for the client as an upstream API would: unlike json.Marshal
-// it leaves <, > and & unescaped (the envelope around it may still escape them).
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return cliproxy.ChatUsage{PromptTokens: w, CompletionTokens: w, TotalTokens: 2 * w}
 }
 
 func jsonHeaders() map[string][]string {
@@ -228,12 +167,12 @@ func (e *echo) execute(request []byte) (any, error) {
 		return nil, err
 	}
 	reply := e.currentPrefix() + text
-	payload, err := marshal(completion{
+	payload, err := cliproxy.EncodeJSON(cliproxy.ChatCompletion{
 		ID:      replyID,
 		Object:  "chat.completion",
 		Created: time.Now().Unix(),
 		Model:   req.Model,
-		Choices: []choice{{Message: message{Role: "assistant", Content: reply}, FinishReason: "stop"}},
+		Choices: []cliproxy.ChatChoice{{Message: cliproxy.ChatMessage{Role: "assistant", Content: reply}, FinishReason: "stop"}},
 		Usage:   usageOf(reply),
 	})
 	if err != nil {
@@ -247,31 +186,11 @@ func countTokens(request []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload, err := marshal(map[string]int{"input_tokens": len(strings.Fields(text))})
+	payload, err := cliproxy.EncodeJSON(map[string]int{"input_tokens": len(strings.Fields(text))})
 	if err != nil {
 		return nil, err
 	}
 	return cliproxy.ExecutorResponse{Payload: payload}, nil
-}
-
-type delta struct {
-	Role    string  `json:"role,omitempty"`
-	Content *string `json:"content,omitempty"`
-}
-
-type chunkChoice struct {
-	Index        int     `json:"index"`
-	Delta        delta   `json:"delta"`
-	FinishReason *string `json:"finish_reason"`
-}
-
-type chunk struct {
-	ID      string        `json:"id"`
-	Object  string        `json:"object"`
-	Created int64         `json:"created"`
-	Model   string        `json:"model"`
-	Choices []chunkChoice `json:"choices"`
-	Usage   *usage        `json:"usage,omitempty"`
 }
 
 // streamChunks renders the whole stream up front, so that encoding errors surface in the
@@ -282,10 +201,10 @@ func streamChunks(model, reply string) ([][]byte, error) {
 	if len(words) == 0 {
 		words = []string{""}
 	}
-	frame := func(d delta, finish *string, u *usage) ([]byte, error) {
-		return marshal(chunk{
+	frame := func(d cliproxy.ChatDelta, finish *string, u *cliproxy.ChatUsage) ([]byte, error) {
+		return cliproxy.EncodeJSON(cliproxy.ChatCompletionChunk{
 			ID: replyID, Object: "chat.completion.chunk", Created: created, Model: model,
-			Choices: []chunkChoice{{Delta: d, FinishReason: finish}},
+			Choices: []cliproxy.ChatChunkChoice{{Delta: d, FinishReason: finish}},
 			Usage:   u,
 		})
 	}
@@ -295,7 +214,7 @@ func streamChunks(model, reply string) ([][]byte, error) {
 		if i > 0 {
 			content = " " + word
 		}
-		d := delta{Content: &content}
+		d := cliproxy.ChatDelta{Content: &content}
 		if i == 0 {
 			d.Role = "assistant"
 		}
@@ -306,7 +225,7 @@ func streamChunks(model, reply string) ([][]byte, error) {
 		out = append(out, b)
 	}
 	stop, u := "stop", usageOf(reply)
-	b, err := frame(delta{}, &stop, &u)
+	b, err := frame(cliproxy.ChatDelta{}, &stop, &u)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,14 @@
 //! * [`Host`]: calls back into the host (`host.log`, `host.stream.emit`, ...) and owns the
 //!   release of the host's reply buffers.
 //! * [`b64_encode`], [`b64_decode`], [`config_value`]: the wire's base64 `[]byte` fields and
-//!   the plugin's config YAML.
+//!   the plugin's config YAML; [`Config`] reads it with defaults and lists, [`Shared`] holds
+//!   what a reconfigure replaces while other threads read it.
+//! * [`types`]: typed requests with the Go field names (`AuthID`, `StorageJSON`, ...), the
+//!   [`Bytes`](types::Bytes) and [`Headers`](types::Headers) wire types, [`decode`] and
+//!   [`reply`]; [`Registration`] / [`Capabilities`] for the `plugin.register` reply.
+//! * [`openai`]: a fixed-text chat completion, its inline stream form, the last message's
+//!   text. [`insert_first_key`], [`contains_bytes`], [`append_json_line`], [`rfc3339_utc`]:
+//!   small body, file and time helpers the examples share.
 //!
 //! ```
 //! use cliproxy_plugin::{export_plugin, Plugin, PluginError};
@@ -41,16 +48,32 @@
 //! and released at once with the host's `free_buffer`.
 
 pub mod abi;
+mod config;
+mod file;
 mod host;
+mod json;
+pub mod openai;
 mod plugin;
+mod registration;
+mod time;
+pub mod types;
 mod util;
 
+pub use config::{split_list, Config, Shared};
+pub use file::{append_json_line, append_line};
 pub use host::{Host, HostError};
+pub use json::insert_first_key;
 pub use plugin::{
     error_envelope, free_response, ok_envelope, write_response, Constructor, Plugin, PluginError,
     Runtime,
 };
-pub use util::{b64_decode, b64_encode, config_value};
+pub use registration::{
+    Capabilities, ConfigField, Metadata, Registration, EXAMPLE_AUTHOR, EXAMPLE_REPOSITORY,
+    EXAMPLE_SCHEMA_VERSION, EXAMPLE_VERSION,
+};
+pub use time::rfc3339_utc;
+pub use types::{decode, reply};
+pub use util::{b64_decode, b64_encode, config_value, contains_bytes};
 
 /// Re-exported so examples and the macro agree on one `serde_json`.
 pub use serde_json;

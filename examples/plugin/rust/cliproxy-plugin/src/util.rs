@@ -1,5 +1,5 @@
-//! Small helpers for the wire format: base64 for Go `[]byte` fields, and reading the
-//! plugin's config YAML without a YAML parser.
+//! Small helpers for the wire format: base64 for Go `[]byte` fields, reading the plugin's
+//! config YAML without a YAML parser, and searching decoded bodies.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -13,6 +13,15 @@ pub fn b64_encode(bytes: impl AsRef<[u8]>) -> String {
 /// canonical padding (URL-safe or unpadded input is an error).
 pub fn b64_decode(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     STANDARD.decode(text)
+}
+
+/// True when `needle` occurs in `haystack` (an empty needle always does). Bodies are
+/// searched as bytes: they need not be UTF-8 and no decoding is wasted on them.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
 }
 
 /// Reads a top-level scalar `key: value` from the plugin's config YAML (the text behind the
@@ -115,6 +124,14 @@ mod tests {
             "unpadded input is rejected, as in Go"
         );
         assert!(b64_decode("a_k=").is_err(), "URL-safe alphabet is rejected");
+    }
+
+    #[test]
+    fn contains_bytes_cases() {
+        assert!(contains_bytes(b"say forbidden-rust now", b"forbidden-rust"));
+        assert!(!contains_bytes(b"forbid", b"forbidden"));
+        assert!(contains_bytes(b"", b""));
+        assert!(!contains_bytes(b"", b"x"));
     }
 
     #[test]
