@@ -391,3 +391,47 @@ def test_every_go_example_in_one_process(start_server, example, tmp_path):
         )
         text = client.post("/v1/chat/completions", json=chat("text-model-go", "t"))
         assert text.json()["choices"][0]["message"]["content"] == "text-go executor read: t"
+
+
+def test_count_tokens_route_calls_the_executors_count_tokens(start_server, test_plugins):
+    server = start_server(
+        plugin_config(
+            {
+                "testplugin": (
+                    test_plugins["testplugin"],
+                    "register: custom-format\nformat: claude\noutput: claude",
+                )
+            }
+        )
+    )
+    body = json.dumps({"model": "test-ok", "messages": [{"role": "user", "content": "count"}]})
+    with httpx.Client(base_url=server.url) as client:
+        counted = client.post("/v1/messages/count_tokens", content=body)
+    assert counted.status_code == 200, counted.text
+    assert counted.json() == {"input_tokens": len(body), "format": "claude"}
+
+
+def test_api_call_goes_through_the_credentials_executor(
+    start_server, test_plugins, two_credentials
+):
+    server = start_server(
+        plugin_config(
+            {"testplugin": test_plugins["testplugin"]},
+            extra=f"auth-dir: {two_credentials}\nremote-management:\n  secret-key: k",
+        )
+    )
+    import hashlib
+
+    index = hashlib.sha256(b"b.json").hexdigest()[:8]
+    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer k"}) as client:
+        reply = client.post(
+            "/v0/management/api-call",
+            json={"auth_index": index, "method": "post", "url": "https://api.example/v1/x?y=1"},
+        )
+        missing = client.post("/v0/management/api-call", json={"auth_index": "nope", "url": "u"})
+    assert reply.json() == {
+        "status_code": 201,
+        "header": {"X-Auth": ["b.json"]},
+        "body": "POST https://api.example/v1/x?y=1",
+    }
+    assert missing.status_code == 404

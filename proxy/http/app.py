@@ -122,6 +122,11 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route(
                 "/v1/chat/completions", routes.Endpoint(routes.chat_completions), methods=["POST"]
             ),
+            Route(
+                "/v1/messages/count_tokens",
+                routes.Endpoint(routes.claude_count_tokens),
+                methods=["POST"],
+            ),
             *ManagementAPI(runtime).routes(),
             *extra_routes,
         ],

@@ -35,7 +35,7 @@ from starlette.routing import BaseRoute, Route
 
 from proxy import config_edit
 from proxy.errors import ConfigError, ProxyError
-from proxy.plugins import auth, management
+from proxy.plugins import auth, executor, management
 from proxy.plugins.codec import canonical_header_key
 from proxy.providers import credentials
 from proxy.runtime import Runtime
@@ -138,6 +138,8 @@ class ManagementAPI:
                 return await self.login_url(request, login.group(1))
             if parts == ["get-auth-status"] and method == "GET":
                 return await self.login_status(request)
+            if parts == ["api-call"] and method == "POST":
+                return await self.api_call(request)
         except ProxyError as exc:
             return _error(exc.status, exc.code, exc.message)
         plugin = self.runtime.current.management.routes.get((method, path))
@@ -256,6 +258,57 @@ class ManagementAPI:
         if self.runtime.last_error:
             return _error(422, "invalid_config", self.runtime.last_error)
         return JSONResponse({"status": "ok"})
+
+    # --- HTTP calls with a credential --------------------------------------------------
+
+    async def api_call(self, request: Request) -> Response:
+        """`POST /api-call` `{"auth_index","method","url","header","data"}`: the call made
+        by the executor plugin of the credential's provider (`executor.http_request`)."""
+        try:
+            body = ujson.loads(await request.body() or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("url"), str):
+            return _error(400, "invalid_body", "send a JSON object with at least `url`")
+        generation = self.runtime.current
+        index = str(body.get("auth_index", ""))
+        credential = next((c for c in generation.pool.by_id.values() if c.index == index), None)
+        if credential is None:
+            return _error(404, "auth_not_found", f"no credential with auth_index {index!r}")
+        plugin = generation.catalog.executors.get(credential.provider)
+        if plugin is None:
+            return _error(
+                501, "unsupported", f"provider {credential.provider} has no plugin executor"
+            )
+        raw_headers = body.get("header") or {}
+        if not isinstance(raw_headers, dict):
+            return _error(400, "invalid_body", "`header` must be an object of strings")
+        data = body.get("data") or ""
+        try:
+            reply = await executor.http_request(
+                plugin,
+                {
+                    "AuthID": credential.id,
+                    "AuthProvider": credential.provider,
+                    "Method": str(body.get("method") or "GET").upper(),
+                    "URL": body["url"],
+                    "Headers": {str(k): [str(v)] for k, v in raw_headers.items()},
+                    "Body": data.encode() if isinstance(data, str) else ujson.dumps(data).encode(),
+                    "StorageJSON": credential.storage_bytes(),
+                    "Metadata": credential.metadata or None,
+                    "Attributes": credential.attributes or None,
+                },
+                self.runtime.scopes,
+            )
+        except ProxyError as exc:
+            return _error(502, "api_call_failed", exc.message)
+        return JSONResponse(
+            {
+                "status_code": reply["StatusCode"],
+                "header": reply["Headers"] or {},
+                "body": (reply["Body"] or b"").decode("utf-8", "replace"),
+            }
+        )
 
     # --- browser logins of auth-provider plugins ---------------------------------------
 

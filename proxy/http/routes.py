@@ -93,9 +93,12 @@ async def _read(request: Request, ctx: RequestContext) -> None:
     )
 
 
-async def chat_completions(request: Request) -> Response:
+async def _model_request(request: Request, entry_format: str, count_tokens: bool) -> Response:
+    """One model execution in `entry_format`; errors in the OpenAI shape for now (the
+    formats issue renders each format's own)."""
     runtime = _runtime(request)
-    ctx = context(request, "openai")
+    ctx = context(request, entry_format)
+    ctx.count_tokens = count_tokens
     try:
         # Frontend-auth plugins see the body; without them a bad key is refused unread.
         if needs_body(ctx):
@@ -105,10 +108,19 @@ async def chat_completions(request: Request) -> Response:
             await authenticate(ctx)
             await _read(request, ctx)
         parse_json_request(ctx)
-        if ctx.stream:
+        if ctx.stream and not count_tokens:
             return await openai_stream(run_stream(runtime, ctx), request)
         reply = await run(runtime, ctx)
     except ProxyError as error:
         return error_response(error)
     headers = {k: ", ".join(v) for k, v in reply.headers.items()} if reply.headers else None
     return Response(reply.body, media_type="application/json", headers=headers)
+
+
+async def chat_completions(request: Request) -> Response:
+    return await _model_request(request, "openai", count_tokens=False)
+
+
+async def claude_count_tokens(request: Request) -> Response:
+    """`POST /v1/messages/count_tokens`: the executor's `executor.count_tokens`."""
+    return await _model_request(request, "claude", count_tokens=True)

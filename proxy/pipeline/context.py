@@ -31,6 +31,7 @@ class RequestContext:
     payload: dict[str, Any] = field(default_factory=dict)
     model: str = ""
     stream: bool = False
+    count_tokens: bool = False  # a token-count route: executor.count_tokens, not execute
     # the model execution (stage 5 on): one RequestID per execution (02 §18)
     request_id: str = ""
     started_at: dt.datetime | None = None

@@ -69,7 +69,7 @@ class ExecutorInputError(ProxyError):
 async def execute(
     runtime: Runtime, ctx: RequestContext, target: Target, headers: Headers, body: bytes
 ) -> Result:
-    """Non-stream execution (count-tokens too, when `ctx.metadata` says so)."""
+    """Non-stream execution (`executor.count_tokens` for token-count routes)."""
     result = await _attempts(runtime, ctx, target, headers, body, stream=False)
     assert isinstance(result, Result)
     return result
@@ -225,7 +225,7 @@ async def _call(
     registry = ctx.generation.registry
     output, client = attempt.formats.output, ctx.entry_format
     if not stream:
-        call = executor.count_tokens if ctx.metadata.get("count_tokens") else executor.execute
+        call = executor.count_tokens if ctx.count_tokens else executor.execute
         reply = await call(target.executor, request, runtime.scopes, ctx.request_id)
         body = reply.payload
         if not registry.passthrough(output, client):

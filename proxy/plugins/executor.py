@@ -203,3 +203,18 @@ async def _drain(bridge: BridgeStream, plugin: Plugin, idle_timeout: float) -> A
             raise StreamFailed(chunk.error, plugin_id=plugin.id)
         if chunk.payload:
             yield chunk.payload
+
+
+async def http_request(
+    plugin: Plugin, request: dict[str, Any], scopes: ScopeRegistry
+) -> dict[str, Any]:
+    """`executor.http_request` (02 §15): an HTTP call made with one of the plugin's
+    credentials; StatusCode 0 means 200."""
+    scope = scopes.open(plugin.id, "")
+    try:
+        body = codec.encode(schema.EXECUTOR_HTTP_REQUEST, request, {"host_callback_id": scope.id})
+        reply = await plugin.call(Method.EXECUTOR_HTTP_REQUEST, body, schema.EXECUTOR_HTTP_RESPONSE)
+    finally:
+        scopes.close(scope)
+    reply["StatusCode"] = reply["StatusCode"] or 200
+    return reply

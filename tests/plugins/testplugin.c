@@ -28,6 +28,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char register_mode[64] = "ok";
 static char format_name[64] = "custom";
 static char schema_text[8] = "3";
+static char output_name[64] = "openai";
 static char plugin_name[64] = "testplugin";
 static int shut_down;
 
@@ -169,6 +170,8 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
                 strcpy(plugin_name, "testplugin");
             if (!cpx_config_value((const char *)yaml, n, "schema", schema_text, sizeof schema_text))
                 strcpy(schema_text, "3");
+            if (!cpx_config_value((const char *)yaml, n, "output", output_name, sizeof output_name))
+                strcpy(output_name, "openai");
             if (!cpx_config_value((const char *)yaml, n, "format", format_name, sizeof format_name))
                 strcpy(format_name, "custom");
             pthread_mutex_unlock(&lock);
@@ -193,7 +196,9 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
                          "\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,"
                          "\"executor\":true,\"request_translator\":true,\"executor_input_formats\":[");
         cpx_buf_json_string(&b, format_name, strlen(format_name));
-        cpx_buf_puts(&b, "],\"executor_output_formats\":[\"openai\"]}}}");
+        cpx_buf_puts(&b, "],\"executor_output_formats\":[");
+        cpx_buf_json_string(&b, output_name, strlen(output_name));
+        cpx_buf_puts(&b, "]}}}");
         return reply_buf(response, &b, 0);
     }
     if (!strcmp(register_mode, "garbage-everywhere"))
@@ -321,6 +326,42 @@ static int reflect(const void *request, size_t request_len, cliproxy_buffer *res
     cpx_buf_puts(&b, "\"}}");
     free(content.data);
     free(body.data);
+    return reply_buf(response, &b, 0);
+}
+
+/* executor.count_tokens: {"input_tokens": <payload length>, "format": <Format>} */
+static int count_tokens(const cpx_json *request, cliproxy_buffer *response) {
+    const char *payload = cpx_json_str(cpx_json_get(request, "Payload"));
+    const char *format = cpx_json_str(cpx_json_get(request, "Format"));
+    size_t n = 0;
+    unsigned char *decoded = payload ? cpx_base64_decode(payload, strlen(payload), &n) : NULL;
+    free(decoded);
+    cpx_buf body = {0}, b = {0};
+    cpx_buf_printf(&body, "{\"input_tokens\":%lld,\"format\":", (long long)n);
+    cpx_buf_json_string(&body, format ? format : "", format ? strlen(format) : 0);
+    cpx_buf_puts(&body, "}");
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Payload\":\"");
+    cpx_buf_base64(&b, (const unsigned char *)body.data, body.len);
+    cpx_buf_puts(&b, "\"}}");
+    free(body.data);
+    return reply_buf(response, &b, 0);
+}
+
+/* executor.http_request: 201, the credential in a header, "<Method> <URL>" as the body */
+static int http_request(const cpx_json *request, cliproxy_buffer *response) {
+    const char *auth = cpx_json_str(cpx_json_get(request, "AuthID"));
+    const char *method = cpx_json_str(cpx_json_get(request, "Method"));
+    const char *url = cpx_json_str(cpx_json_get(request, "URL"));
+    cpx_buf text = {0}, b = {0};
+    cpx_buf_puts(&text, method ? method : "");
+    cpx_buf_puts(&text, " ");
+    cpx_buf_puts(&text, url ? url : "");
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"StatusCode\":201,\"Headers\":{\"X-Auth\":[");
+    cpx_buf_json_string(&b, auth ? auth : "", auth ? strlen(auth) : 0);
+    cpx_buf_puts(&b, "]},\"Body\":\"");
+    cpx_buf_base64(&b, (const unsigned char *)text.data, text.len);
+    cpx_buf_puts(&b, "\"}}");
+    free(text.data);
     return reply_buf(response, &b, 0);
 }
 
@@ -526,6 +567,10 @@ static int plugin_call(const char *method, const uint8_t *request, size_t reques
         rc = handle_register(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_STATIC)) {
         rc = handle_models(response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_COUNT_TOKENS)) {
+        rc = count_tokens(doc.root, response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_HTTP_REQUEST)) {
+        rc = http_request(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_RESPONSE_INTERCEPT_STREAM_CHUNK)) {
         rc = record_chunk_call(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_REQUEST_TRANSLATE) && !strcmp(register_mode, "custom-format")) {
