@@ -435,3 +435,17 @@ def test_api_call_goes_through_the_credentials_executor(
         "body": "POST https://api.example/v1/x?y=1",
     }
     assert missing.status_code == 404
+
+
+def test_an_auth_update_from_model_discovery_is_saved(start_server, test_plugins, two_credentials):
+    server = start_server(
+        plugin_config(
+            {"testplugin": (test_plugins["testplugin"], "auth-update: discovery")},
+            extra=f"auth-dir: {two_credentials}",
+        )
+    )
+    stored = json.loads((two_credentials / "a.json").read_text())
+    assert stored == {"type": "testplugin", "api_key": "key-a.json", "checked_by": "discovery"}
+    with httpx.Client(base_url=server.url) as client:
+        seen = reflected(client.post("/v1/chat/completions", json=chat("test-reflect")))
+    assert seen["AuthMetadata"]["checked_by"] == "discovery"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from proxy.errors import ProxyError
@@ -20,6 +21,7 @@ from proxy.plugins.host import Snapshot
 from proxy.plugins.methods import Method
 from proxy.plugins.plugin import Plugin
 from proxy.plugins.scopes import ScopeRegistry
+from proxy.providers import credentials
 from proxy.providers.credentials import Credential
 
 log = logging.getLogger("cliproxy.plugins")
@@ -133,4 +135,41 @@ def for_credentials(
             credential.models = tuple(
                 m["ID"].strip() for m in reply["Models"] or () if m["ID"].strip()
             )
+            if _is_update(reply["AuthUpdate"]):
+                _apply_update(credential, reply["AuthUpdate"], Path(host_summary["AuthDir"]))
             break
+
+
+def _is_update(update: dict[str, Any]) -> bool:
+    return any(
+        value not in (None, "", False, {}, b"", codec.ZERO_TIME) for value in update.values()
+    )
+
+
+def _apply_update(credential: Credential, update: dict[str, Any], auth_dir: Path) -> None:
+    """An AuthUpdate of model.for_auth (02 §4): its set fields and keys win, and the
+    credential is saved."""
+    for field_name, attribute in (
+        ("Label", "label"),
+        ("Prefix", "prefix"),
+        ("ProxyURL", "proxy_url"),
+        ("NextRefreshAfter", "next_refresh_after"),
+    ):
+        if update[field_name] and update[field_name] != codec.ZERO_TIME:
+            setattr(credential, attribute, update[field_name])
+    if update["Disabled"]:
+        credential.disabled = True
+    credential.metadata.update(update["Metadata"] or {})
+    credential.metadata["type"] = credential.provider
+    credential.attributes.update(update["Attributes"] or {})
+    if update["StorageJSON"]:
+        try:
+            credential.storage = credentials.loads_object(update["StorageJSON"])
+        except ProxyError as exc:
+            log.warning(
+                "credential %s: AuthUpdate StorageJSON ignored: %s", credential.id, exc.message
+            )
+    try:
+        credentials.save(credential, auth_dir)
+    except (OSError, ProxyError) as exc:
+        log.error("credential %s: saving the plugin's update failed: %s", credential.id, exc)

@@ -29,6 +29,7 @@ static char register_mode[64] = "ok";
 static char format_name[64] = "custom";
 static char schema_text[8] = "3";
 static char output_name[64] = "openai";
+static char auth_update[16] = "";
 static char plugin_name[64] = "testplugin";
 static int shut_down;
 
@@ -170,6 +171,8 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
                 strcpy(plugin_name, "testplugin");
             if (!cpx_config_value((const char *)yaml, n, "schema", schema_text, sizeof schema_text))
                 strcpy(schema_text, "3");
+            if (!cpx_config_value((const char *)yaml, n, "auth-update", auth_update, sizeof auth_update))
+                auth_update[0] = 0;
             if (!cpx_config_value((const char *)yaml, n, "output", output_name, sizeof output_name))
                 strcpy(output_name, "openai");
             if (!cpx_config_value((const char *)yaml, n, "format", format_name, sizeof format_name))
@@ -567,6 +570,13 @@ static int plugin_call(const char *method, const uint8_t *request, size_t reques
         rc = handle_register(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_STATIC)) {
         rc = handle_models(response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_FOR_AUTH) && auth_update[0]) {
+        /* config `auth-update: X`: no models of its own, but a metadata update to persist */
+        cpx_buf b = {0};
+        cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Provider\":\"\",\"Models\":null,\"AuthUpdate\":{\"Metadata\":{\"checked_by\":");
+        cpx_buf_json_string(&b, auth_update, strlen(auth_update));
+        cpx_buf_puts(&b, "}}}}");
+        rc = reply_buf(response, &b, 0);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_COUNT_TOKENS)) {
         rc = count_tokens(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_HTTP_REQUEST)) {
