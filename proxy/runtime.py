@@ -31,6 +31,7 @@ from proxy.plugins.management import ManagementRoutes
 from proxy.plugins.plugin import Plugin
 from proxy.plugins.scopes import ScopeRegistry
 from proxy.plugins.streams import StreamRegistry
+from proxy.providers import credentials
 from proxy.providers.pool import Pool, PoolState
 
 log = logging.getLogger("cliproxy")
@@ -132,17 +133,25 @@ class Runtime:
         return True
 
     async def watch(self) -> None:
-        """Polls the config file until cancelled."""
+        """Polls the config file and the credential directory until cancelled."""
         source = self.config.source
         if source is None or not self.config.watch_interval:
             return
         seen = _stamp(source)
+        seen_credentials = _dir_stamp(self.config.auth_path)
         while True:
             await asyncio.sleep(self.config.watch_interval or 1.0)
             stamp = _stamp(source)
             if stamp != seen:
                 seen = stamp
-                await self.reload()
+                if await self.reload():
+                    seen_credentials = _dir_stamp(self.config.auth_path)
+                    continue
+            credentials_stamp = _dir_stamp(self.config.auth_path)
+            if credentials_stamp != seen_credentials:
+                seen_credentials = credentials_stamp
+                await asyncio.to_thread(self.reload_credentials)
+                log.info("credentials reloaded from %s", self.config.auth_path)
 
     def shutdown(self) -> bool:
         """Blocking: drains and shuts down every plugin, then the worker pool. False when a
@@ -161,6 +170,16 @@ def host_summary(config: Config) -> dict[str, Any]:
         "OAuthModelAlias": None,
         "ExcludedModels": None,
     }
+
+
+def _dir_stamp(directory: Path) -> frozenset[tuple[str, int, int]]:
+    """What changes when a credential file is added, removed or rewritten."""
+    stamps = set()
+    for path in credentials.credential_files(directory):
+        stamp = _stamp(path)
+        if stamp is not None:
+            stamps.add((str(path), *stamp))
+    return frozenset(stamps)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

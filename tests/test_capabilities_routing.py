@@ -449,3 +449,21 @@ def test_an_auth_update_from_model_discovery_is_saved(start_server, test_plugins
     with httpx.Client(base_url=server.url) as client:
         seen = reflected(client.post("/v1/chat/completions", json=chat("test-reflect")))
     assert seen["AuthMetadata"]["checked_by"] == "discovery"
+
+
+def test_a_new_credential_file_is_picked_up_while_serving(start_server, example, tmp_path):
+    auth_dir = tmp_path / "auths"
+    auth_dir.mkdir()
+    server = start_server(
+        plugin_config(
+            {
+                "executor-c": example("executor", "c"),
+                "model-provider-c": (example("model-provider", "c"), "priority: 1"),
+            },
+            extra=f"auth-dir: {auth_dir}",
+        )
+    )
+    assert "late-x" not in _models(server)
+    write_credential(auth_dir, "late.json", {"type": "echo-c", "models": "late-x"})
+    server.wait_log("credentials reloaded")
+    assert "late-x" in _models(server)
