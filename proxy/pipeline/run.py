@@ -10,7 +10,8 @@ because the client left).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 
 from proxy.errors import ProxyError
 from proxy.pipeline import complete, execute, intercept, resolve, respond, route
@@ -18,6 +19,7 @@ from proxy.pipeline.complete import Tracker
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.intercept import Rejected
 from proxy.pipeline.respond import Reply, StreamReply
+from proxy.plugins.interceptors import InterceptedRequest
 from proxy.runtime import Runtime
 
 __all__ = ["Rejected", "run", "run_stream"]
@@ -30,23 +32,11 @@ async def _start(runtime: Runtime, ctx: RequestContext) -> tuple[resolve.Target,
     return target, complete.Tracker(runtime, ctx, target)
 
 
-async def run(runtime: Runtime, ctx: RequestContext) -> Reply:
-    target, tracker = await _start(runtime, ctx)
-    credential = None
+@contextlib.contextmanager
+def _tracking(tracker: Tracker) -> Iterator[None]:
+    """Reports how an execution ended when it ends before its response is ready."""
     try:
-        before = await intercept.intercept(
-            runtime,
-            ctx,
-            after_auth=False,
-            to_format="",
-            model=target.model,
-            headers=ctx.headers,
-            body=ctx.body,
-        )
-        result = await execute.execute(runtime, ctx, target, before.headers, before.body)
-        credential = result.attempt.credential
-        tracker.saw(result.payload)
-        reply = await respond.respond(runtime, ctx, target, result)
+        yield
     except Rejected as rejected:
         tracker.finish("rejected", rejected.status, rejected.message, executed=False)
         raise
@@ -56,34 +46,40 @@ async def run(runtime: Runtime, ctx: RequestContext) -> Reply:
     except asyncio.CancelledError:
         tracker.finish("canceled", 0, "client disconnected")
         raise
-    tracker.finish("succeeded", 200, credential=credential)
+
+
+async def _intercepted(
+    runtime: Runtime, ctx: RequestContext, target: resolve.Target
+) -> InterceptedRequest:
+    return await intercept.intercept(
+        runtime,
+        ctx,
+        after_auth=False,
+        to_format="",
+        model=target.model,
+        headers=ctx.headers,
+        body=ctx.body,
+    )
+
+
+async def run(runtime: Runtime, ctx: RequestContext) -> Reply:
+    target, tracker = await _start(runtime, ctx)
+    with _tracking(tracker):
+        before = await _intercepted(runtime, ctx, target)
+        result = await execute.execute(runtime, ctx, target, before.headers, before.body)
+        tracker.saw(result.payload)
+        reply = await respond.respond(runtime, ctx, target, result)
+    tracker.finish("succeeded", 200, credential=result.attempt.credential)
     return reply
 
 
 async def run_stream(runtime: Runtime, ctx: RequestContext) -> StreamReply:
     """Returns once the first chunk is there (failures before it are ordinary errors)."""
     target, tracker = await _start(runtime, ctx)
-    try:
-        before = await intercept.intercept(
-            runtime,
-            ctx,
-            after_auth=False,
-            to_format="",
-            model=target.model,
-            headers=ctx.headers,
-            body=ctx.body,
-        )
+    with _tracking(tracker):
+        before = await _intercepted(runtime, ctx, target)
         result = await execute.execute_stream(runtime, ctx, target, before.headers, before.body)
         reply = await respond.respond_stream(runtime, ctx, target, result)
-    except Rejected as rejected:
-        tracker.finish("rejected", rejected.status, rejected.message, executed=False)
-        raise
-    except ProxyError as error:
-        tracker.finish("failed", error.status, error.message)
-        raise
-    except asyncio.CancelledError:
-        tracker.finish("canceled", 0, "client disconnected")
-        raise
     reply.chunks = _tracked(reply.chunks, tracker, result.attempt.credential)
     return reply
 

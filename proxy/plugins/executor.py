@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proxy.errors import PluginCallError, PluginProtocolError, PluginTimeoutError
-from proxy.plugins import codec, schema
+from proxy.plugins import codec, rpc, schema
 from proxy.plugins.methods import Method
 from proxy.plugins.plugin import Plugin
 from proxy.plugins.scopes import ScopeRegistry
@@ -71,12 +71,15 @@ async def _call(
     scopes: ScopeRegistry,
     request_id: str,
 ) -> ExecutorReply:
-    scope = scopes.open(plugin.id, request_id)
-    try:
-        body = codec.encode(schema.EXECUTOR_REQUEST, request, {"host_callback_id": scope.id})
-        reply = await plugin.call(method, body, schema.EXECUTOR_RESPONSE)
-    finally:
-        scopes.close(scope)
+    reply = await rpc.call(
+        plugin,
+        method,
+        schema.EXECUTOR_REQUEST,
+        request,
+        schema.EXECUTOR_RESPONSE,
+        scopes=scopes,
+        request_id=request_id,
+    )
     return ExecutorReply(reply["Payload"] or b"", reply["Headers"] or {})
 
 
@@ -210,11 +213,13 @@ async def http_request(
 ) -> dict[str, Any]:
     """`executor.http_request` (02 §15): an HTTP call made with one of the plugin's
     credentials; StatusCode 0 means 200."""
-    scope = scopes.open(plugin.id, "")
-    try:
-        body = codec.encode(schema.EXECUTOR_HTTP_REQUEST, request, {"host_callback_id": scope.id})
-        reply = await plugin.call(Method.EXECUTOR_HTTP_REQUEST, body, schema.EXECUTOR_HTTP_RESPONSE)
-    finally:
-        scopes.close(scope)
+    reply = await rpc.call(
+        plugin,
+        Method.EXECUTOR_HTTP_REQUEST,
+        schema.EXECUTOR_HTTP_REQUEST,
+        request,
+        schema.EXECUTOR_HTTP_RESPONSE,
+        scopes=scopes,
+    )
     reply["StatusCode"] = reply["StatusCode"] or 200
     return reply

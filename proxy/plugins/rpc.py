@@ -8,6 +8,8 @@ policy differs per capability.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from proxy.errors import ProxyError
@@ -26,15 +28,11 @@ async def call(
     *,
     scopes: ScopeRegistry | None = None,
     request_id: str = "",
+    extra: dict[str, str] | None = None,
 ) -> Any:
-    if scopes is None:
-        return await plugin.call(method, codec.encode(request_struct, request), result)
-    scope = scopes.open(plugin.id, request_id)
-    try:
-        body = codec.encode(request_struct, request, {"host_callback_id": scope.id})
-        return await plugin.call(method, body, result)
-    finally:
-        scopes.close(scope)
+    """`extra` keys follow the struct's own (`stream_id` before `host_callback_id`)."""
+    with _scoped(plugin, scopes, request_id, extra) as fields:
+        return await plugin.call(method, codec.encode(request_struct, request, fields), result)
 
 
 def call_blocking(
@@ -47,12 +45,24 @@ def call_blocking(
     scopes: ScopeRegistry | None = None,
     request_id: str = "",
 ) -> Any:
+    with _scoped(plugin, scopes, request_id, None) as fields:
+        return plugin.call_blocking(method, codec.encode(request_struct, request, fields), result)
+
+
+@contextlib.contextmanager
+def _scoped(
+    plugin: Plugin, scopes: ScopeRegistry | None, request_id: str, extra: dict[str, str] | None
+) -> Iterator[dict[str, str]]:
+    """The fields appended to the request: `extra`, then a fresh `host_callback_id`
+    whose scope lasts as long as the call."""
+    fields = dict(extra or {})
     if scopes is None:
-        return plugin.call_blocking(method, codec.encode(request_struct, request), result)
+        yield fields
+        return
     scope = scopes.open(plugin.id, request_id)
     try:
-        body = codec.encode(request_struct, request, {"host_callback_id": scope.id})
-        return plugin.call_blocking(method, body, result)
+        fields["host_callback_id"] = scope.id
+        yield fields
     finally:
         scopes.close(scope)
 
