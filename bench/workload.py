@@ -45,8 +45,10 @@ def client_headers(body: bytes, user_agent: str = "h2load nghttp2/1.52.0") -> di
 
 def executor_request(stream: bool = False) -> dict[str, Any]:
     """The ExecutorRequest dict the proxy's execute stage builds for `chat_body`."""
+    from proxy.formats.negotiation import Formats
     from proxy.pipeline import execute
     from proxy.pipeline.context import RequestContext
+    from proxy.pipeline.resolve import Target
 
     body = chat_body(stream)
     ctx = RequestContext(
@@ -59,15 +61,10 @@ def executor_request(stream: bool = False) -> dict[str, Any]:
         model=ECHO_MODEL,
         stream=stream,
     )
-    route = _Route(ECHO_MODEL)
-    return execute.executor_request(ctx, route)  # type: ignore[arg-type]
-
-
-class _Route:
-    """The one attribute of ModelRoute that `executor_request` reads."""
-
-    def __init__(self, model_id: str) -> None:
-        self.id = model_id
+    ctx.begin_execution()
+    target = Target("echo-c", ECHO_MODEL, executor=None)  # type: ignore[arg-type]
+    attempt = execute.Attempt(ctx.headers, body, None, Formats("openai", "openai"))
+    return execute.executor_request(ctx, target, attempt, body, stream)
 
 
 def executor_request_bytes(callback_id: str = "cb-1") -> bytes:

@@ -375,3 +375,16 @@ def test_stream_chunk_calls_follow_the_schema_version(
     assert seen("v1-chunk-0") == "original=yes body=yes history=0"
     assert seen("v3-chunk-0") == "original=no body=no history=0"
     assert seen("v3-chunk-2") == "original=no body=no history=2"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_response_translator_turns_a_custom_output_into_openai(start_server, example, lang):
+    server = start_server(
+        plugin_config({f"response-translator-{lang}": example("response-translator", lang)})
+    )
+    model = f"lines-model-{lang}"
+    with httpx.Client(base_url=server.url) as client:
+        answer = client.post("/v1/chat/completions", json=chat(model, "one two three"))
+        assert content(answer) == "one | two | three"
+        streamed = client.post("/v1/chat/completions", json=chat(model, "a b", stream=True))
+        assert stream_text(streamed) == "a b "

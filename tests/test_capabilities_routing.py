@@ -364,11 +364,11 @@ def test_without_scheduler_credentials_rotate_and_reach_the_executor(
 
 
 def test_every_go_example_in_one_process(start_server, example, tmp_path):
-    """Each Go plugin carries its own Go runtime; seventeen of them share the process."""
+    """Each Go plugin carries its own Go runtime; all the Go examples share the process."""
     names = [
         "executor", "model-registrar", "model-provider", "auth-provider", "frontend-auth",
         "scheduler", "model-router", "request-translator", "request-normalizer",
-        "request-interceptor", "request-lifecycle", "response-interceptor",
+        "request-interceptor", "request-lifecycle", "response-interceptor", "response-translator",
         "response-stream-interceptor", "response-normalizer", "thinking-applier", "usage",
         "command-line", "management",
     ]  # fmt: skip

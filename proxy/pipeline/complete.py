@@ -28,6 +28,12 @@ class Tracker:
     counts: dict[str, int] | None = None
     done: bool = False
 
+    def wanted(self) -> bool:
+        """Whether anyone listens: without lifecycle or usage plugins, streams need no
+        per-chunk bookkeeping."""
+        snapshot = self.ctx.generation.snapshot
+        return bool(snapshot.having("request_lifecycle_plugin") or snapshot.having("usage_plugin"))
+
     def saw(self, body: bytes) -> None:
         """Notes the token counts a response body or stream chunk reports."""
         if not self.first_chunk:

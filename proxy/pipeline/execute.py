@@ -151,7 +151,7 @@ async def _call_with_refresh(
     return result
 
 
-def _executor_request(
+def executor_request(
     ctx: RequestContext, target: Target, attempt: Attempt, payload: bytes, stream: bool
 ) -> dict[str, Any]:
     credential = attempt.credential
@@ -221,7 +221,7 @@ async def _call(
     runtime: Runtime, ctx: RequestContext, target: Target, attempt: Attempt, stream: bool
 ) -> Result | StreamResult:
     payload = await _payload(runtime, ctx, target, attempt)
-    request = _executor_request(ctx, target, attempt, payload, stream)
+    request = executor_request(ctx, target, attempt, payload, stream)
     registry = ctx.generation.registry
     output, client = attempt.formats.output, ctx.entry_format
     if not stream:

@@ -80,7 +80,8 @@ async def run_stream(runtime: Runtime, ctx: RequestContext) -> StreamReply:
         before = await _intercepted(runtime, ctx, target)
         result = await execute.execute_stream(runtime, ctx, target, before.headers, before.body)
         reply = await respond.respond_stream(runtime, ctx, target, result)
-    reply.chunks = _tracked(reply.chunks, tracker, result.attempt.credential)
+    if tracker.wanted():
+        reply.chunks = _tracked(reply.chunks, tracker, result.attempt.credential)
     return reply
 
 

@@ -23,24 +23,29 @@ pub fn completion(id: &str, model: &str, content: &str) -> Value {
     })
 }
 
+/// One `chat.completion.chunk` with a single choice: `delta` (e.g. `{"content":"x"}`) and
+/// `finish_reason` (`null` until the last chunk). `created` is 0, as in [`completion`].
+pub fn completion_chunk(id: &str, model: &str, delta: Value, finish_reason: Value) -> Value {
+    json!({
+        "id": id,
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [{ "index": 0, "delta": delta, "finish_reason": finish_reason }]
+    })
+}
+
 /// The stream form of [`completion`]: one chunk with the whole text, then one with
 /// `finish_reason` `"stop"`.
 pub fn completion_chunks(id: &str, model: &str, content: &str) -> [Value; 2] {
-    let chunk = |delta: Value, finish_reason: Value| {
-        json!({
-            "id": id,
-            "object": "chat.completion.chunk",
-            "created": 0,
-            "model": model,
-            "choices": [{ "index": 0, "delta": delta, "finish_reason": finish_reason }]
-        })
-    };
     [
-        chunk(
+        completion_chunk(
+            id,
+            model,
             json!({ "role": "assistant", "content": content }),
             Value::Null,
         ),
-        chunk(json!({}), json!("stop")),
+        completion_chunk(id, model, json!({}), json!("stop")),
     ]
 }
 
