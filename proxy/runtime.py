@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ class Generation:
     host_summary: dict[str, Any] = field(default_factory=dict)
     thinking: dict[str, Plugin] = field(default_factory=dict)  # format -> thinking applier
 
-    @property
+    @cached_property
     def registry(self) -> Registry:
         return Registry(self.hooks)
 

@@ -29,13 +29,15 @@ class Tracker:
     done: bool = False
 
     def wanted(self) -> bool:
-        """Whether anyone listens: without lifecycle or usage plugins, streams need no
-        per-chunk bookkeeping."""
+        """Whether anyone listens: without lifecycle or usage plugins there is nothing to
+        record, per request or per chunk."""
         snapshot = self.ctx.generation.snapshot
         return bool(snapshot.having("request_lifecycle_plugin") or snapshot.having("usage_plugin"))
 
     def saw(self, body: bytes) -> None:
         """Notes the token counts a response body or stream chunk reports."""
+        if not self.ctx.generation.snapshot.having("usage_plugin"):
+            return
         if not self.first_chunk:
             self.first_chunk = time.monotonic()
         found = usage.parse(body)
@@ -51,7 +53,7 @@ class Tracker:
         executed: bool = True,
     ) -> None:
         """Once per execution: the completion, and the usage record when the executor ran."""
-        if self.done:
+        if self.done or not self.wanted():
             return
         self.done = True
         ctx, generation = self.ctx, self.ctx.generation
