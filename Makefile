@@ -40,24 +40,24 @@ $(VENV)/.installed: pyproject.toml setup.py proxy/native/build.py abi/include/cl
 
 # Example plugins: examples/plugin/bin/<capability>-<lang>.<so|dylib>. A missing toolchain
 # skips that language with a message; the tests then say what they could not run.
-# Every library is built under a temporary name and renamed into place: rewriting a file
-# that a running proxy has mapped would crash that proxy.
+# Every library is built under a temporary name (with the shell's pid, so that two builds
+# at once do not collide) and renamed into place: rewriting a file that a running proxy
+# has mapped would crash that proxy.
 plugins: plugins-c plugins-rust plugins-go
 
 plugins-c: $(C_PLUGINS)
 
 $(BIN)/%-c.$(EXT): examples/plugin/c/%/*.c examples/plugin/c/common/cliproxy_example.h abi/include/cliproxy_plugin.h
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -fPIC -shared $(INCLUDES) -o $@.tmp $(filter %.c,$^) -lpthread
-	mv -f $@.tmp $@
+	$(CC) $(CFLAGS) -fPIC -shared $(INCLUDES) -o $@.$$$$.tmp $(filter %.c,$^) -lpthread && mv -f $@.$$$$.tmp $@
 
 plugins-rust:
 	@if command -v cargo >/dev/null 2>&1; then \
 	  cargo build --quiet --release --manifest-path examples/plugin/rust/Cargo.toml && \
 	  mkdir -p $(BIN) && \
 	  for name in $(RUST_EXAMPLES); do \
-	    cp examples/plugin/rust/target/release/lib$$(echo $$name | tr - _)_rust.$(EXT) $(BIN)/$$name-rust.$(EXT).tmp && \
-	    mv -f $(BIN)/$$name-rust.$(EXT).tmp $(BIN)/$$name-rust.$(EXT); \
+	    cp examples/plugin/rust/target/release/lib$$(echo $$name | tr - _)_rust.$(EXT) $(BIN)/$$name-rust.$(EXT).$$$$.tmp && \
+	    mv -f $(BIN)/$$name-rust.$(EXT).$$$$.tmp $(BIN)/$$name-rust.$(EXT); \
 	  done; \
 	else echo "make plugins: cargo not found, skipping the Rust examples"; fi
 
@@ -65,9 +65,9 @@ plugins-go:
 	@if command -v go >/dev/null 2>&1; then \
 	  mkdir -p $(BIN) && \
 	  for name in $(GO_EXAMPLES); do \
-	    (cd examples/plugin/go && go build -buildmode=c-shared -o ../bin/$$name-go.$(EXT).tmp ./$$name) || exit 1; \
-	    mv -f $(BIN)/$$name-go.$(EXT).tmp $(BIN)/$$name-go.$(EXT); \
-	    rm -f $(BIN)/$$name-go.h $(BIN)/$$name-go.$(EXT).h $(BIN)/$$name-go.$(EXT).tmp.h; \
+	    (cd examples/plugin/go && go build -buildmode=c-shared -o ../bin/$$name-go.$(EXT).$$$$.tmp ./$$name) || exit 1; \
+	    mv -f $(BIN)/$$name-go.$(EXT).$$$$.tmp $(BIN)/$$name-go.$(EXT); \
+	    rm -f $(BIN)/$$name-go.$(EXT).$$$$.h $(BIN)/$$name-go.$(EXT).$$$$.tmp.h; \
 	  done; \
 	else echo "make plugins: go not found, skipping the Go examples"; fi
 
