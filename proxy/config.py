@@ -65,6 +65,7 @@ class PluginsConfig:
     stream_buffer_chunks: int = 256
     stream_idle_timeout: float = 300.0
     shutdown_timeout: float = 10.0
+    max_model_streams: int = 64
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def parse(text: str, source: Path | None = None) -> Config:
             stream_buffer_chunks=plugins.integer("stream-buffer-chunks", 256, low=16),
             stream_idle_timeout=plugins.number("stream-idle-timeout-seconds", 300.0, low=0),
             shutdown_timeout=plugins.number("shutdown-timeout-seconds", 10.0, low=0),
+            max_model_streams=plugins.integer("max-model-streams", 64, low=1),
         ),
         limits=LimitsConfig(
             max_request_body_bytes=limits.integer("max-request-body-bytes", 32 << 20, low=1),

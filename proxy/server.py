@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 
 from proxy.config import Config
 from proxy.http.app import create_app
+from proxy.pipeline.nested import NestedExecutions
 from proxy.runtime import Runtime
 
 log = logging.getLogger("cliproxy")
@@ -45,9 +46,10 @@ def hypercorn_config(config: Config) -> HypercornConfig:
 async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> bool:
     """Applies the configuration, serves until a signal arrives, then shuts down. Returns
     False when a plugin call was still running at the end (see Runtime.shutdown)."""
+    loop = asyncio.get_running_loop()
+    NestedExecutions(runtime, loop).install()
     await asyncio.to_thread(runtime.apply, runtime.config)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)

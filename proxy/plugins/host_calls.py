@@ -61,6 +61,12 @@ class HostCalls:
             HostMethod.BUILD_INFO.value: _Route(None, self._build_info, "build info"),
         }
 
+    def register(
+        self, method: HostMethod, request: codec.Struct | None, handler: Handler, label: str
+    ) -> None:
+        """Adds a callback answered elsewhere (nested model runs live with the pipeline)."""
+        self._routes[method.value] = _Route(request, handler, label)
+
     def for_plugin(self, plugin_id: str) -> PluginHostCalls:
         return PluginHostCalls(self, plugin_id)
 

@@ -611,6 +611,35 @@ HOST_BUILD_INFO = _struct(
     ("schema_max", "int"),
 )
 
+HOST_MODEL_EXECUTION_REQUEST = _struct(
+    "HostModelExecutionRequest",
+    ("entry_protocol", "string"),
+    ("exit_protocol", "string"),
+    ("model", "string"),
+    ("stream", "bool"),
+    ("body", "bytes"),
+    ("headers", "header"),
+    ("query", "header"),
+    ("alt", "string"),
+    ("host_callback_id", "string"),
+)
+HOST_MODEL_EXECUTION_RESPONSE = _struct(
+    "HostModelExecutionResponse",
+    ("status_code", "int"),
+    ("headers", "header"),
+    ("body", "bytes"),
+)
+HOST_MODEL_STREAM_RESPONSE = _struct(
+    "HostModelStreamResponse",
+    ("status_code", "int"),
+    ("headers", "header"),
+    ("stream_id", "string"),
+)
+HOST_MODEL_STREAM_REQUEST = _struct("HostModelStreamReadRequest", ("stream_id", "string"))
+HOST_MODEL_STREAM_READ_RESPONSE = _struct(
+    "HostModelStreamReadResponse", ("payload", "bytes"), ("error", "string"), ("done", "bool")
+)
+
 # --- envelope (01 §2) ------------------------------------------------------------------
 
 ENVELOPE_ERROR = _struct(

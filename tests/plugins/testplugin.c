@@ -206,6 +206,14 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
     }
     if (!strcmp(register_mode, "garbage-everywhere"))
         return reply_text(response, GARBAGE_REGISTRATION, 0);
+    if (!strcmp(register_mode, "router")) {
+        /* routes requests carrying X-Test-Route to its own executor */
+        return reply_text(response,
+            "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\","
+            "\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,"
+            "\"executor\":true,\"model_router\":true,\"executor_input_formats\":[\"openai\"],"
+            "\"executor_output_formats\":[\"openai\"]}}}", 0);
+    }
     if (!strcmp(register_mode, "stream-interceptor")) {
         /* records what each chunk call carried, under its schema version (config `schema`) */
         cpx_buf b = {0};
@@ -228,6 +236,7 @@ static const char *const MODELS[] = {
     "test-error-status", "test-error-plain", "test-wrong-type", "test-hang", "test-json-error-body",
     "test-sync-emit", "test-gated", "test-stream-error-early", "test-stream-close-error",
     "test-stream-error-first", "test-inline-err", "test-never-close", "test-slow-inline", "test-reflect",
+    "test-nested", "test-nested-stream",
 };
 
 static int handle_models(cliproxy_buffer *response) {
@@ -329,6 +338,65 @@ static int reflect(const void *request, size_t request_len, cliproxy_buffer *res
     cpx_buf_puts(&b, "\"}}");
     free(content.data);
     free(body.data);
+    return reply_buf(response, &b, 0);
+}
+
+/* The string value of `key` in a host reply's result ("" when absent). */
+static void result_string(const cpx_buf *reply, const char *key, char *out, size_t size) {
+    out[0] = 0;
+    cpx_doc doc = cpx_json_parse(reply->data, reply->len);
+    const char *value = cpx_json_str(cpx_json_get(cpx_json_get(doc.root, "result"), key));
+    if (value) snprintf(out, size, "%s", value);
+    cpx_json_free(&doc);
+}
+
+/* test-nested / test-nested-stream: runs the model named in the payload's "user" through
+ * host.model.execute (or execute_stream + stream_read until done + stream_close), with the
+ * header X-Test-Route, and answers with the host's replies, one per line. */
+static int nested(const cpx_json *request, int streaming, cliproxy_buffer *response) {
+    exec_request r;
+    read_exec(request, &r);
+    const char *callback = cpx_json_str(cpx_json_get(request, "host_callback_id"));
+    cpx_buf body = {0}, call = {0}, replies = {0}, reply = {0};
+    cpx_buf_puts(&body, "{\"model\":");
+    cpx_buf_json_string(&body, r.user, strlen(r.user));
+    cpx_buf_puts(&body, ",\"messages\":[{\"role\":\"user\",\"content\":\"nested call\"}]}");
+    cpx_buf_puts(&call, "{\"entry_protocol\":\"openai\",\"stream\":");
+    cpx_buf_puts(&call, streaming ? "true" : "false");
+    cpx_buf_puts(&call, ",\"body\":\"");
+    cpx_buf_base64(&call, (const unsigned char *)body.data, body.len);
+    cpx_buf_puts(&call, "\",\"headers\":{\"X-Test-Route\":[\"1\"]},\"host_callback_id\":");
+    cpx_buf_json_string(&call, callback ? callback : "", callback ? strlen(callback) : 0);
+    cpx_buf_puts(&call, "}");
+    cpx_buf_append(&call, "", 1);
+    host_call(streaming ? CLIPROXY_HOST_MODEL_EXECUTE_STREAM : CLIPROXY_HOST_MODEL_EXECUTE, call.data, &reply);
+    cpx_buf_append(&replies, reply.data, reply.len);
+    char stream_id[32];
+    result_string(&reply, "stream_id", stream_id, sizeof stream_id);
+    for (int i = 0; streaming && stream_id[0] && i < 100; i++) {
+        char read[96];
+        snprintf(read, sizeof read, "{\"stream_id\":\"%s\"}", stream_id);
+        reply.len = 0;
+        host_call(CLIPROXY_HOST_MODEL_STREAM_READ, read, &reply);
+        cpx_buf_puts(&replies, "\n");
+        cpx_buf_append(&replies, reply.data, reply.len);
+        if (cpx_contains(reply.data, reply.len, "\"done\":true")) break;
+    }
+    if (streaming && stream_id[0]) {
+        char close_request[96];
+        snprintf(close_request, sizeof close_request, "{\"stream_id\":\"%s\"}", stream_id);
+        host_call(CLIPROXY_HOST_MODEL_STREAM_CLOSE, close_request, NULL);
+    }
+    cpx_buf content = {0}, completion = {0}, b = {0};
+    cpx_buf_json_string(&content, replies.data ? replies.data : "", replies.len);
+    cpx_buf_puts(&completion, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+    cpx_buf_append(&completion, content.data, content.len);
+    cpx_buf_puts(&completion, "},\"finish_reason\":\"stop\"}]}");
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Payload\":\"");
+    cpx_buf_base64(&b, (const unsigned char *)completion.data, completion.len);
+    cpx_buf_puts(&b, "\"}}");
+    free(body.data); free(call.data); free(replies.data); free(reply.data);
+    free(content.data); free(completion.data);
     return reply_buf(response, &b, 0);
 }
 
@@ -587,6 +655,14 @@ static int plugin_call(const char *method, const uint8_t *request, size_t reques
         rc = translate_copy(doc.root, response);
     } else if (!strcmp(register_mode, "garbage-everywhere") && strncmp(method, "executor.execute", 16)) {
         rc = reply_text(response, GARBAGE_REPLY, 0);
+    } else if (!strcmp(method, CLIPROXY_METHOD_MODEL_ROUTE)) {
+        const cpx_json *headers = cpx_json_get(doc.root, "Headers");
+        rc = reply_text(response, cpx_json_get(headers, "X-Test-Route")
+            ? "{\"ok\":true,\"result\":{\"Handled\":true,\"TargetKind\":\"self\"}}"
+            : "{\"ok\":true,\"result\":{\"Handled\":false}}", 0);
+    } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) &&
+               (is_model(doc.root, "test-nested") || is_model(doc.root, "test-nested-stream"))) {
+        rc = nested(doc.root, is_model(doc.root, "test-nested-stream"), response);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) && is_model(doc.root, "test-reflect")) {
         rc = reflect(request, request_len, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) || !strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM)) {
