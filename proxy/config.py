@@ -66,6 +66,9 @@ class PluginsConfig:
     stream_idle_timeout: float = 300.0
     shutdown_timeout: float = 10.0
     max_model_streams: int = 64
+    max_http_streams: int = 64
+    host_http_timeout: float = 300.0
+    host_http_max_body_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     management: ManagementConfig = field(default_factory=ManagementConfig)
     auth_dir: str = "~/.cli-proxy-api"
+    proxy_url: str = ""
     routing_strategy: str = "round-robin"
     watch_interval: float = 1.0
     source: Path | None = None
@@ -161,6 +165,9 @@ def parse(text: str, source: Path | None = None) -> Config:
             stream_idle_timeout=plugins.number("stream-idle-timeout-seconds", 300.0, low=0),
             shutdown_timeout=plugins.number("shutdown-timeout-seconds", 10.0, low=0),
             max_model_streams=plugins.integer("max-model-streams", 64, low=1),
+            max_http_streams=plugins.integer("max-http-streams", 64, low=1),
+            host_http_timeout=plugins.number("host-http-timeout-seconds", 300.0, low=0),
+            host_http_max_body_bytes=plugins.integer("host-http-max-body-bytes", 64 << 20, low=1),
         ),
         limits=LimitsConfig(
             max_request_body_bytes=limits.integer("max-request-body-bytes", 32 << 20, low=1),
@@ -176,6 +183,7 @@ def parse(text: str, source: Path | None = None) -> Config:
             ban_seconds=management.number("ban-seconds", 1800.0, low=0),
         ),
         auth_dir=reader.string("auth-dir", "").strip() or "~/.cli-proxy-api",
+        proxy_url=reader.string("proxy-url", "").strip(),
         routing_strategy=_strategy(routing.string("strategy", "round-robin")),
         debug=reader.boolean("debug", False),
         access_log=reader.boolean("access-log", False),

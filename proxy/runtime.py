@@ -166,7 +166,7 @@ def host_summary(config: Config) -> dict[str, Any]:
     """The HostConfigSummary plugins get (02 §0.6)."""
     return {
         "AuthDir": str(config.auth_path),
-        "ProxyURL": "",
+        "ProxyURL": config.proxy_url,
         "ForceModelPrefix": False,
         "OAuthModelAlias": None,
         "ExcludedModels": None,

@@ -20,6 +20,8 @@ from starlette.routing import BaseRoute
 from proxy.config import Config
 from proxy.http.app import create_app
 from proxy.pipeline.nested import NestedExecutions
+from proxy.plugins.host_auth import HostAuth
+from proxy.plugins.host_http import HostHTTP, Limits
 from proxy.runtime import Runtime
 
 log = logging.getLogger("cliproxy")
@@ -48,6 +50,13 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
     False when a plugin call was still running at the end (see Runtime.shutdown)."""
     loop = asyncio.get_running_loop()
     NestedExecutions(runtime, loop).install()
+    http = HostHTTP(runtime.scopes, loop, runtime.config.proxy_url, lambda: _http_limits(runtime))
+    http.install(runtime.host.host_calls)
+    HostAuth(
+        lambda: runtime.config.auth_path,
+        lambda: list(runtime.current.pool.by_id.values()),
+        runtime.reload_credentials,
+    ).install(runtime.host.host_calls)
     await asyncio.to_thread(runtime.apply, runtime.config)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -72,4 +81,14 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
         watcher.cancel()
         log.info("shutting down plugins")
         drained = await asyncio.to_thread(runtime.shutdown)
+        await http.aclose()
     return drained
+
+
+def _http_limits(runtime: Runtime) -> Limits:
+    plugins = runtime.config.plugins
+    return Limits(
+        timeout=plugins.host_http_timeout or None,
+        max_body=plugins.host_http_max_body_bytes,
+        max_streams=plugins.max_http_streams,
+    )

@@ -422,7 +422,8 @@ def test_api_call_goes_through_the_credentials_executor(
     )
     import hashlib
 
-    index = hashlib.sha256(b"b.json").hexdigest()[:8]
+    seed = f"testplugin:{two_credentials / 'b.json'}".encode()
+    index = hashlib.sha256(seed).hexdigest()[:16]
     with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer k"}) as client:
         reply = client.post(
             "/v0/management/api-call",

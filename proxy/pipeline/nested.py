@@ -23,19 +23,20 @@ import itertools
 import threading
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import ujson
 
 from proxy.errors import ProxyError
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.run import run, run_stream
-from proxy.plugins import codec, schema
+from proxy.plugins import codec, loop_bridge, schema
 from proxy.plugins.host_calls import HostCallFailed
 from proxy.plugins.methods import HostMethod
 from proxy.runtime import Runtime
 
 SOURCE = "plugin_host_model_callback"
+T = TypeVar("T")
 
 
 @dataclass
@@ -116,7 +117,9 @@ class NestedExecutions:
         with stream.lock:
             if stream_id not in self.streams:
                 return _read_result(None, "", done=True)
-            pending = asyncio.run_coroutine_threadsafe(_next(stream.chunks), self.loop)
+            pending = asyncio.run_coroutine_threadsafe(
+                loop_bridge.next_or_none(stream.chunks), self.loop
+            )
             stream.pending = pending
             idle = self.runtime.config.plugins.stream_idle_timeout or None
             try:
@@ -186,24 +189,11 @@ class NestedExecutions:
         return self.runtime.config.plugins.call_timeout or None
 
     def _wait(
-        self, work: Coroutine[Any, Any, Any], request: dict[str, Any], timeout: float | None
-    ) -> Any:
-        if _on_loop(self.loop):
-            work.close()
-            raise HostCallFailed("host.model.* cannot be called from the event loop thread")
-        future = asyncio.run_coroutine_threadsafe(work, self.loop)
+        self, work: Coroutine[Any, Any, T], request: dict[str, Any], timeout: float | None
+    ) -> T:
         scope = self.runtime.scopes.get(request["host_callback_id"])
-        if scope is not None:  # the outer request ending ends the nested run too
-            scope.cleanups.append(future.cancel)
         try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise HostCallFailed(
-                f"model execution timed out after {timeout:g}s (status 504)"
-            ) from None
-        except concurrent.futures.CancelledError:
-            raise HostCallFailed("model execution canceled: the request ended") from None
+            return loop_bridge.wait(self.loop, work, scope, timeout, "model execution")
         except ProxyError as exc:
             raise HostCallFailed(_failure_text(exc)) from None
 
@@ -215,20 +205,7 @@ class NestedExecutions:
             return
         if stream.pending is not None:
             stream.pending.cancel()
-        closing = _close(stream.chunks)
-        if _on_loop(self.loop):
-            self.loop.create_task(closing)
-        elif not self.loop.is_closed():
-            asyncio.run_coroutine_threadsafe(closing, self.loop)
-        else:
-            closing.close()
-
-
-async def _next(chunks: AsyncIterator[bytes]) -> bytes | None:
-    try:
-        return await chunks.__anext__()
-    except StopAsyncIteration:
-        return None
+        loop_bridge.close_soon(self.loop, _close(stream.chunks))
 
 
 async def _close(chunks: AsyncIterator[bytes]) -> None:
@@ -237,13 +214,6 @@ async def _close(chunks: AsyncIterator[bytes]) -> None:
         # RuntimeError: a read is still running; its cancellation ends the generator
         with contextlib.suppress(RuntimeError):
             await aclose()
-
-
-def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
 
 
 def _read_result(payload: bytes | None, error: str, *, done: bool) -> dict[str, Any]:

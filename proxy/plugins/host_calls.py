@@ -75,7 +75,7 @@ class HostCalls:
         if route is None:
             return envelope.host_failure(f"unsupported host callback {method}")
         try:
-            body: dict[str, Any] = {}
+            body: Any = request  # no request struct: the handler reads the raw bytes
             if route.request is not None:
                 try:
                     body = codec.decode(route.request, codec.loads(request))
@@ -128,7 +128,7 @@ class HostCalls:
             stream.close(body["error"])
         return {}
 
-    def _build_info(self, plugin_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _build_info(self, plugin_id: str, body: Any) -> dict[str, Any]:
         return codec.to_wire(
             schema.HOST_BUILD_INFO,
             {

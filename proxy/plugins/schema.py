@@ -611,6 +611,35 @@ HOST_BUILD_INFO = _struct(
     ("schema_max", "int"),
 )
 
+HTTP_REQUEST = _struct(
+    "HTTPRequest", ("method", "string"), ("url", "string"), ("headers", "header"), ("body", "bytes")
+)
+# The flat form, or the same fields nested under `request` (which then wins), 03 §3.2.
+HOST_HTTP_REQUEST = _struct(
+    "hostHTTPRequest",
+    ("host_callback_id", "string"),
+    ("method", "string"),
+    ("url", "string"),
+    ("headers", "header"),
+    ("body", "bytes"),
+    ("request", Ptr(HTTP_REQUEST)),
+)
+HOST_HTTP_RESPONSE = _struct(
+    "HTTPResponse", ("StatusCode", "int"), ("Headers", "header"), ("Body", "bytes")
+)
+HOST_HTTP_STREAM_RESPONSE = _struct(
+    "hostHTTPStreamResponse",
+    ("status_code", "int"),
+    ("headers", "header"),
+    ("stream_id", "string"),
+)
+HOST_HTTP_STREAM_READ_RESPONSE = _struct(
+    "hostHTTPStreamReadResponse",
+    ("payload", "bytes", True),
+    ("error", "string", True),
+    ("done", "bool", True),
+)
+
 HOST_MODEL_EXECUTION_REQUEST = _struct(
     "HostModelExecutionRequest",
     ("entry_protocol", "string"),

@@ -51,8 +51,11 @@ class Credential:
 
     @property
     def index(self) -> str:
-        """A short public id (management API, logs) that does not leak the file name."""
-        return hashlib.sha256(self.id.encode()).hexdigest()[:8]
+        """The public `auth_index` (management API, host.auth.*): 16 hex digits of the
+        SHA-256 of `<provider>:<absolute path>` as CLIProxyAPI derives it, or of the id for
+        a credential without a file; it does not leak the file name."""
+        seed = f"{self.provider}:{self.path}" if self.path else self.id
+        return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
     @property
     def priority(self) -> int:

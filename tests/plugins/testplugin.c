@@ -236,7 +236,7 @@ static const char *const MODELS[] = {
     "test-error-status", "test-error-plain", "test-wrong-type", "test-hang", "test-json-error-body",
     "test-sync-emit", "test-gated", "test-stream-error-early", "test-stream-close-error",
     "test-stream-error-first", "test-inline-err", "test-never-close", "test-slow-inline", "test-reflect",
-    "test-nested", "test-nested-stream",
+    "test-nested", "test-nested-stream", "test-host-calls",
 };
 
 static int handle_models(cliproxy_buffer *response) {
@@ -397,6 +397,58 @@ static int nested(const cpx_json *request, int streaming, cliproxy_buffer *respo
     cpx_buf_puts(&b, "\"}}");
     free(body.data); free(call.data); free(replies.data); free(reply.data);
     free(content.data); free(completion.data);
+    return reply_buf(response, &b, 0);
+}
+
+/* `text` with every "{cb}" replaced by `callback` and "{stream}" by `stream`. */
+static void substitute(cpx_buf *out, const char *text, size_t n, const char *callback, const char *stream) {
+    for (size_t i = 0; i < n; i++) {
+        if (n - i >= 4 && !memcmp(text + i, "{cb}", 4)) { cpx_buf_puts(out, callback); i += 3; }
+        else if (n - i >= 8 && !memcmp(text + i, "{stream}", 8)) { cpx_buf_puts(out, stream); i += 7; }
+        else cpx_buf_append(out, text + i, 1);
+    }
+}
+
+/* test-host-calls: the last message is a JSON array of [method, request] pairs, made in
+ * order from this call's thread ("{cb}" is this call's host_callback_id, "{stream}" the last
+ * stream_id a reply named); the answer lists the host's replies, one per line. */
+static int host_calls(const cpx_json *request, cliproxy_buffer *response) {
+    const char *callback = cpx_json_str(cpx_json_get(request, "host_callback_id"));
+    const char *encoded = cpx_json_str(cpx_json_get(request, "Payload"));
+    size_t n = 0;
+    unsigned char *raw = encoded ? cpx_base64_decode(encoded, strlen(encoded), &n) : NULL;
+    cpx_doc payload = cpx_json_parse(raw ? (const char *)raw : "{}", raw ? n : 2);
+    cpx_buf text = {0}, replies = {0};
+    cpx_last_message_text(payload.root, &text);
+    cpx_doc calls = cpx_json_parse(text.data ? text.data : "[]", text.data ? text.len : 2);
+    char stream[32] = "";
+    for (const cpx_json *c = calls.root ? calls.root->child : NULL; c; c = c->next) {
+        const char *method = cpx_json_str(c->child);
+        const cpx_json *body = c->child ? c->child->next : NULL;
+        if (!method || !body) continue;
+        cpx_buf call = {0}, reply = {0};
+        substitute(&call, body->raw, body->raw_len, callback ? callback : "", stream);
+        cpx_buf_append(&call, "", 1);
+        host_call(method, call.data, &reply);
+        char found[32];
+        result_string(&reply, "stream_id", found, sizeof found);
+        if (found[0]) snprintf(stream, sizeof stream, "%s", found);
+        if (replies.len) cpx_buf_puts(&replies, "\n");
+        cpx_buf_append(&replies, reply.data ? reply.data : "", reply.len);
+        free(call.data);
+        free(reply.data);
+    }
+    cpx_buf content = {0}, completion = {0}, b = {0};
+    cpx_buf_json_string(&content, replies.data ? replies.data : "", replies.len);
+    cpx_buf_puts(&completion, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+    cpx_buf_append(&completion, content.data, content.len);
+    cpx_buf_puts(&completion, "},\"finish_reason\":\"stop\"}]}");
+    cpx_buf_puts(&b, "{\"ok\":true,\"result\":{\"Payload\":\"");
+    cpx_buf_base64(&b, (const unsigned char *)completion.data, completion.len);
+    cpx_buf_puts(&b, "\"}}");
+    cpx_json_free(&calls);
+    cpx_json_free(&payload);
+    free(raw); free(text.data); free(replies.data); free(content.data); free(completion.data);
     return reply_buf(response, &b, 0);
 }
 
@@ -663,6 +715,8 @@ static int plugin_call(const char *method, const uint8_t *request, size_t reques
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) &&
                (is_model(doc.root, "test-nested") || is_model(doc.root, "test-nested-stream"))) {
         rc = nested(doc.root, is_model(doc.root, "test-nested-stream"), response);
+    } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) && is_model(doc.root, "test-host-calls")) {
+        rc = host_calls(doc.root, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) && is_model(doc.root, "test-reflect")) {
         rc = reflect(request, request_len, response);
     } else if (!strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE) || !strcmp(method, CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM)) {
