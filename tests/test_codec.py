@@ -94,3 +94,14 @@ def test_round_trip_of_a_model_list() -> None:
         "Levels": ["low"],
     }
     assert decoded["Models"][0]["SupportedParameters"] is None
+
+
+def test_query_keys_stay_as_sent_while_header_keys_are_canonical() -> None:
+    encoded = codec.loads(
+        codec.encode(
+            schema.MANAGEMENT_REQUEST,
+            {"Headers": {"x-thing": ["1"]}, "Query": {"leave-open": ["1"], "text": ["a b"]}},
+        )
+    )
+    assert encoded["Headers"] == {"X-Thing": ["1"]}
+    assert encoded["Query"] == {"leave-open": ["1"], "text": ["a b"]}

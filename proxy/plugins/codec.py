@@ -85,7 +85,8 @@ class Struct:
 
 
 # Scalar kinds are the strings "string", "int", "bool", "float", "bytes" ([]byte),
-# "header" (http.Header / url.Values), "strmap" (map[string]string), "any"
+# "header" (http.Header: canonical keys), "query" (url.Values: keys as they are),
+# "strmap" (map[string]string), "any"
 # (map[string]any), "raw" (json.RawMessage or an interface), "time", "duration";
 # composite kinds are the classes above.
 Kind = str | ListOf | MapOf | Ptr | Struct
@@ -174,6 +175,7 @@ _SCALAR_ENCODERS: dict[str, Converter] = {
     "time": lambda value: format_time(value) if isinstance(value, dt.datetime) else value,
     "duration": _encode_duration,
     "header": lambda value: {canonical_header_key(k): list(v) for k, v in value.items()} or None,
+    "query": lambda value: {k: list(v) for k, v in value.items()} or None,
 }
 
 
@@ -358,7 +360,7 @@ def _decode_scalar(kind: str, value: Any) -> Any:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise _Mismatch("invalid base64 (standard alphabet, padded)") from None
-    if kind == "header":
+    if kind in ("header", "query"):
         if not isinstance(value, dict) or not all(
             isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values()
         ):

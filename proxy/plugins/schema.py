@@ -204,7 +204,7 @@ EXECUTOR_REQUEST = _struct(
     ("Stream", "bool"),
     ("Alt", "string"),
     ("Headers", "header"),
-    ("Query", "header"),
+    ("Query", "query"),
     ("OriginalRequest", "bytes"),
     ("SourceFormat", "string"),
     ("Payload", "bytes"),
@@ -305,7 +305,7 @@ FRONTEND_AUTH_REQUEST = _struct(
     ("Method", "string"),
     ("Path", "string"),
     ("Headers", "header"),
-    ("Query", "header"),
+    ("Query", "query"),
     ("Body", "bytes"),
 )
 FRONTEND_AUTH_RESPONSE = _struct(
@@ -347,7 +347,7 @@ MODEL_ROUTE_REQUEST = _struct(
     ("RequestedModel", "string"),
     ("Stream", "bool"),
     ("Headers", "header"),
-    ("Query", "header"),
+    ("Query", "query"),
     ("Body", "bytes"),
     ("Metadata", "any"),
     ("AvailableProviders", STRINGS),
@@ -580,7 +580,7 @@ MANAGEMENT_REQUEST = _struct(
     ("Method", "string"),
     ("Path", "string"),
     ("Headers", "header"),
-    ("Query", "header"),
+    ("Query", "query"),
     ("Body", "bytes"),
 )
 MANAGEMENT_RESPONSE = _struct(
@@ -648,7 +648,7 @@ HOST_MODEL_EXECUTION_REQUEST = _struct(
     ("stream", "bool"),
     ("body", "bytes"),
     ("headers", "header"),
-    ("query", "header"),
+    ("query", "query"),
     ("alt", "string"),
     ("host_callback_id", "string"),
 )

@@ -1,5 +1,7 @@
 package cliproxy
 
+import "errors"
+
 // Error is the "error" object of an envelope. Returned from Handle (directly or wrapped),
 // it chooses the code and HTTP status the host sees; the host propagates Message and,
 // when HTTPStatus > 0, uses it as the client's status (otherwise 500). Code is
@@ -27,4 +29,14 @@ func UnknownMethod(method string) *Error {
 // InvalidRequest is a 400 "invalid_request" error, for requests the plugin cannot decode.
 func InvalidRequest(message string) *Error {
 	return &Error{Code: "invalid_request", Message: message, HTTPStatus: 400}
+}
+
+// ErrorMessage returns the Message of the *Error in err's chain (for a failed HostCall,
+// the host's error.message without the code), or else err.Error().
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
 }

@@ -106,3 +106,66 @@ func CloseStream(streamID, errText string) error {
 func Log(level, message string, fields map[string]any) {
 	_, _ = HostCall(HostLog, LogRequest{Level: level, Message: message, Fields: fields})
 }
+
+// HostCaller is the signature of HostCall. An example that keeps a HostCaller (HostCall
+// in the plugin, a fake in its tests) can test its host calls without a host; the typed
+// wrappers below are its methods.
+type HostCaller func(method string, request any) (json.RawMessage, error)
+
+// HostResult calls the host through call and decodes the result into a T (a missing
+// result gives the zero T). Errors are those of call, or a decode error.
+func HostResult[T any](call HostCaller, method string, request any) (T, error) {
+	var out T
+	raw, err := call(method, request)
+	if err != nil {
+		return out, err
+	}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return out, fmt.Errorf("host call %s: decode result: %w", method, err)
+		}
+	}
+	return out, nil
+}
+
+// Log writes one line to the host log (host.log) and, unlike the package's Log, reports
+// a failure.
+func (call HostCaller) Log(req LogRequest) error {
+	_, err := call(HostLog, req)
+	return err
+}
+
+// HTTPDo sends an HTTP request through the host (host.http.do) and returns the whole
+// response.
+func (call HostCaller) HTTPDo(req HostHTTPRequest) (HostHTTPResponse, error) {
+	return HostResult[HostHTTPResponse](call, HostHTTPDo, req)
+}
+
+// ModelExecute runs a nested non-stream model request (host.model.execute); it sends
+// Stream false, which the host requires.
+func (call HostCaller) ModelExecute(req HostModelRequest) (HostModelResponse, error) {
+	req.Stream = false
+	return HostResult[HostModelResponse](call, HostModelExecute, req)
+}
+
+// ModelExecuteStream starts a nested stream model request (host.model.execute_stream);
+// it sends Stream true, which the host requires. Read the chunks with ModelStreamRead
+// until Done, and close the stream with ModelStreamClose (or let the scope of
+// req.HostCallbackID close it).
+func (call HostCaller) ModelExecuteStream(req HostModelRequest) (HostModelStreamResponse, error) {
+	req.Stream = true
+	return HostResult[HostModelStreamResponse](call, HostModelExecuteStream, req)
+}
+
+// ModelStreamRead waits for the next chunk of a nested model stream
+// (host.model.stream_read).
+func (call HostCaller) ModelStreamRead(streamID string) (HostModelStreamChunk, error) {
+	return HostResult[HostModelStreamChunk](call, HostModelStreamRead, StreamIDRequest{StreamID: streamID})
+}
+
+// ModelStreamClose closes a nested model stream and cancels its run
+// (host.model.stream_close); closing a finished or unknown stream succeeds.
+func (call HostCaller) ModelStreamClose(streamID string) error {
+	_, err := call(HostModelStreamClose, StreamIDRequest{StreamID: streamID})
+	return err
+}

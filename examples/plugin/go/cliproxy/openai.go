@@ -6,6 +6,14 @@ import "encoding/json"
 // read them. Unlike the wire structs these are the upstream API's own JSON, with its
 // snake_case tags.
 
+// ChatRequest is a chat completions request with text messages, as a plugin sends one
+// through host.model.execute or host.model.execute_stream.
+type ChatRequest struct {
+	Model    string        `json:"model"`
+	Stream   bool          `json:"stream,omitempty"`
+	Messages []ChatMessage `json:"messages"`
+}
+
 // ChatCompletion is a non-stream chat completion.
 type ChatCompletion struct {
 	ID      string       `json:"id"`

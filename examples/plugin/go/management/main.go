@@ -48,12 +48,12 @@ func init() {
 // management counts handle calls and remembers the resource path, which the host derives
 // from the plugin ID and tells only in management.register.
 type management struct {
-	calls        atomic.Int64
-	resourceBase atomic.Pointer[string]
+	calls     atomic.Int64
+	resources cliproxy.ResourceBase
 }
 
 func (m *management) register(_ cliproxy.Config, req cliproxy.ManagementRegistrationRequest) (any, error) {
-	m.resourceBase.Store(&req.ResourceBasePath)
+	m.resources.Set(req.ResourceBasePath)
 	return cliproxy.ManagementRegistrationResponse{
 		Routes: []cliproxy.ManagementRoute{
 			{Method: http.MethodGet, Path: statusRoute, Description: "call count as JSON"},
@@ -71,37 +71,18 @@ func (m *management) handle(_ cliproxy.Config, req cliproxy.ManagementRequest) (
 	calls := m.calls.Add(1)
 	switch {
 	case req.Method == http.MethodGet && req.Path == managementBase+statusRoute:
-		body, err := cliproxy.EncodeJSON(status{Plugin: name, Calls: calls})
-		if err != nil {
-			return nil, err
-		}
-		return jsonResponse(http.StatusOK, body), nil
+		return cliproxy.EncodeJSONResponse(http.StatusOK, status{Plugin: name, Calls: calls})
 	case req.Method == http.MethodPost && req.Path == managementBase+echoRoute:
-		return jsonResponse(http.StatusOK, req.Body), nil
-	case req.Method == http.MethodGet && m.isResource(req.Path, statusResource):
+		return cliproxy.JSONResponse(http.StatusOK, req.Body), nil
+	case req.Method == http.MethodGet && m.resources.Is(req.Path, statusResource):
 		page := fmt.Sprintf("<!doctype html><title>%[1]s</title><h1>%[1]s</h1><p>calls: %[2]d</p>", name, calls)
-		return cliproxy.ManagementResponse{StatusCode: http.StatusOK, Headers: contentType("text/html; charset=utf-8"), Body: []byte(page)}, nil
+		return cliproxy.ManagementResponse{StatusCode: http.StatusOK, Headers: cliproxy.ContentType("text/html; charset=utf-8"), Body: []byte(page)}, nil
 	}
-	return jsonResponse(http.StatusNotFound, []byte(`{"error":"not found"}`)), nil
+	return cliproxy.NotFound(), nil
 }
 
 // status is the body of the status route.
 type status struct {
 	Plugin string `json:"plugin"`
 	Calls  int64  `json:"calls"`
-}
-
-// isResource reports whether path is the resource at rel under the remembered resource
-// path; before management.register there is none.
-func (m *management) isResource(path, rel string) bool {
-	base := m.resourceBase.Load()
-	return base != nil && *base != "" && path == *base+rel
-}
-
-func jsonResponse(code int, body []byte) cliproxy.ManagementResponse {
-	return cliproxy.ManagementResponse{StatusCode: code, Headers: contentType("application/json"), Body: body}
-}
-
-func contentType(value string) map[string][]string {
-	return map[string][]string{"Content-Type": {value}}
 }
