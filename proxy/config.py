@@ -66,6 +66,8 @@ class PluginsConfig:
     stream_idle_timeout: float = 300.0
     shutdown_timeout: float = 10.0
     max_model_streams: int = 64
+    max_executor_streams: int = 1024
+    stream_emit_timeout: float = 300.0
     max_http_streams: int = 64
     host_http_timeout: float = 300.0
     host_http_max_body_bytes: int = 64 * 1024 * 1024
@@ -165,6 +167,8 @@ def parse(text: str, source: Path | None = None) -> Config:
             stream_idle_timeout=plugins.number("stream-idle-timeout-seconds", 300.0, low=0),
             shutdown_timeout=plugins.number("shutdown-timeout-seconds", 10.0, low=0),
             max_model_streams=plugins.integer("max-model-streams", 64, low=1),
+            max_executor_streams=plugins.integer("max-executor-streams", 1024, low=1),
+            stream_emit_timeout=plugins.number("stream-emit-timeout-seconds", 300.0, low=0),
             max_http_streams=plugins.integer("max-http-streams", 64, low=1),
             host_http_timeout=plugins.number("host-http-timeout-seconds", 300.0, low=0),
             host_http_max_body_bytes=plugins.integer("host-http-max-body-bytes", 64 << 20, low=1),

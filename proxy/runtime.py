@@ -61,7 +61,11 @@ class Generation:
 class Runtime:
     def __init__(self, config: Config) -> None:
         self.runner = CallRunner(config.plugins.worker_threads, config.plugins.call_timeout)
-        self.streams = StreamRegistry(config.plugins.stream_buffer_chunks)
+        self.streams = StreamRegistry(
+            config.plugins.stream_buffer_chunks,
+            config.plugins.max_executor_streams,
+            config.plugins.stream_emit_timeout,
+        )
         self.scopes = ScopeRegistry()
         self.host = PluginHost(self.runner, HostCalls(self.streams, self.scopes))
         self.notifier = Notifier(self.scopes)
@@ -77,6 +81,8 @@ class Runtime:
         """Blocking: loads/registers plugins for `config` and publishes the result."""
         self.runner.timeout = config.plugins.call_timeout
         self.streams.capacity = config.plugins.stream_buffer_chunks
+        self.streams.max_per_plugin = config.plugins.max_executor_streams
+        self.streams.emit_timeout = config.plugins.stream_emit_timeout
         if config.debug:
             logging.getLogger("cliproxy").setLevel(logging.DEBUG)
         elif self.config.debug:  # switched off by this reload

@@ -21,9 +21,10 @@ def upstream():
     server.close()
 
 
-def host_calls(server, calls: list) -> list[dict]:
-    """Makes `calls` ([method, request] pairs) from inside a plugin call; their replies."""
-    body = chat("test-host-calls", json.dumps(calls))
+def host_calls(server, calls: list, from_thread: bool = False) -> list[dict]:
+    """Makes `calls` ([method, request] pairs) from inside a plugin call (or from a thread
+    the plugin starts); their replies."""
+    body = {**chat("test-host-calls", json.dumps(calls)), "user": "thread" if from_thread else ""}
     with httpx.Client(base_url=server.url, timeout=60) as client:
         response = client.post("/v1/chat/completions", json=body)
     return [json.loads(line) for line in content(response).splitlines()]
@@ -47,7 +48,8 @@ def proxy(start_server, test_plugins, tmp_path):
     return start
 
 
-def test_http_do_in_both_request_forms(proxy, upstream):
+@pytest.mark.parametrize("from_thread", [False, True], ids=["call-thread", "plugin-thread"])
+def test_http_do_in_both_request_forms(proxy, upstream, from_thread):
     server = proxy()
     flat, nested, posted, redirected, unzipped = host_calls(
         server,
@@ -66,6 +68,7 @@ def test_http_do_in_both_request_forms(proxy, upstream):
             ["host.http.do", {"url": f"{upstream.url}/redirect"}],
             ["host.http.do", {"url": f"{upstream.url}/gzip"}],
         ],
+        from_thread,
     )
     for reply in (flat, nested):
         result = reply["result"]
@@ -171,3 +174,34 @@ def test_auth_callbacks_list_get_and_save(proxy, tmp_path):
     assert bad_json["error"]["message"] == "invalid auth json: it must be a JSON object"
     (missing,) = host_calls(server, [["host.auth.get", {"auth_index": "nope"}]])
     assert missing["error"]["message"] == "auth not found for auth_index nope"
+
+
+def test_model_callbacks_from_a_plugin_thread(proxy, start_server, example, test_plugins, tmp_path):
+    server = start_server(
+        plugin_config(
+            {"testplugin": test_plugins["testplugin"], "executor-c": example("executor", "c")}
+        )
+    )
+    request = {
+        "entry_protocol": "openai",
+        "model": "example-echo-c",
+        "body": _b64(b'{"model":"example-echo-c","messages":[{"role":"user","content":"hi"}]}'),
+        "host_callback_id": "{cb}",
+    }
+    stream_request = {**request, "stream": True}
+    done, opened, first, closed, after = host_calls(
+        server,
+        [
+            ["host.model.execute", request],
+            ["host.model.execute_stream", stream_request],
+            ["host.model.stream_read", {"stream_id": "{stream}"}],
+            ["host.model.stream_close", {"stream_id": "{stream}"}],
+            ["host.model.stream_read", {"stream_id": "{stream}"}],
+        ],
+        from_thread=True,
+    )
+    answer = json.loads(base64.b64decode(done["result"]["body"]))
+    assert answer["choices"][0]["message"]["content"] == "hi"
+    assert opened["result"]["stream_id"] and first["result"]["done"] is False
+    assert closed == {"ok": True, "result": {}}
+    assert after["result"] == {"payload": None, "error": "", "done": True}  # closed: not an error

@@ -22,6 +22,7 @@ import asyncio
 import hmac
 import html
 import os
+import random
 import re
 import secrets
 import time
@@ -173,6 +174,7 @@ class ManagementAPI:
                 query,
                 body,
                 self.runtime.scopes,
+                f"{random.getrandbits(32):08x}",  # the log id of this management request
             )
         except ProxyError:
             what = "management" if escape else "resource"

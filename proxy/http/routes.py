@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from proxy.errors import ProxyError
 from proxy.http.errors import error_response
-from proxy.http.sse import openai_stream
+from proxy.http.sse import openai_stream, until_disconnect
 from proxy.pipeline.authenticate import authenticate, needs_body
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.parse import parse_json_request, read_body
@@ -110,7 +110,9 @@ async def _model_request(request: Request, entry_format: str, count_tokens: bool
         parse_json_request(ctx)
         if ctx.stream and not count_tokens:
             return await openai_stream(run_stream(runtime, ctx), request)
-        reply = await run(runtime, ctx)
+        # a client that leaves cancels the execution: the plugin's scope ends, and with it
+        # the HTTP requests and nested runs the plugin started for this request
+        reply = await until_disconnect(run(runtime, ctx), request)
     except ProxyError as error:
         return error_response(error)
     headers = {k: ", ".join(v) for k, v in reply.headers.items()} if reply.headers else None

@@ -157,6 +157,11 @@ class NestedExecutions:
                 "answering in another format than the request's is not supported yet"
             )
         body = request["body"] or b""
+        limit = self.runtime.config.limits.max_request_body_bytes
+        if len(body) > limit:
+            raise HostCallFailed(
+                f"the body is larger than {limit} bytes (limits.max-request-body-bytes)"
+            )
         try:
             payload = ujson.loads(body) if body else {}
         except ValueError as exc:

@@ -152,7 +152,7 @@ async def execute_stream(
     headers_out: dict[str, list[str]] | None = None,
 ) -> AsyncIterator[bytes]:
     """The chunk payloads; `headers_out` receives the reply's headers once it arrives."""
-    bridge = streams.open()
+    bridge = streams.open(plugin.id)
     scope = scopes.open(plugin.id, request_id)
     body = codec.encode(
         schema.EXECUTOR_REQUEST,

@@ -163,6 +163,11 @@ class HostHTTP:
         nested = body["request"]
         source = nested if nested and (nested["url"] or nested["method"]) else body
         method = source["method"].strip().upper() or "GET"
+        if len(source["body"] or b"") > self.limits.max_body:
+            raise HostCallFailed(
+                f"create host http request: body larger than {self.limits.max_body} bytes "
+                "(plugins.host-http-max-body-bytes)"
+            )
         headers = [(k, v) for k, values in (source["headers"] or {}).items() for v in values]
         try:
             request = self.client.build_request(

@@ -133,6 +133,7 @@ async def handle(
     query: dict[str, list[str]],
     body: bytes | None,
     scopes: ScopeRegistry,
+    request_id: str,
 ) -> dict[str, Any]:
     """The plugin's ManagementResponse; its errors propagate (the caller answers 502)."""
     return await rpc.call(
@@ -142,4 +143,5 @@ async def handle(
         {"Method": method, "Path": path, "Headers": headers, "Query": query or None, "Body": body},
         schema.MANAGEMENT_RESPONSE,
         scopes=scopes,
+        request_id=request_id,
     )

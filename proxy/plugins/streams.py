@@ -22,10 +22,19 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
+from proxy.errors import ProxyError
+
 
 class StreamNotOpen(Exception):
-    def __init__(self, stream_id: str) -> None:
-        super().__init__(f"stream {stream_id} is not open")
+    def __init__(self, stream_id: str, why: str = "") -> None:
+        super().__init__(f"stream {stream_id} is not open{why}")
+
+
+class TooManyStreams(ProxyError):
+    """A plugin has `plugins.max-executor-streams` streams open already."""
+
+    status = 503
+    code = "too_many_streams"
 
 
 @dataclass(frozen=True)
@@ -35,8 +44,17 @@ class Chunk:
 
 
 class BridgeStream:
-    def __init__(self, stream_id: str, capacity: int, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        stream_id: str,
+        capacity: int,
+        loop: asyncio.AbstractEventLoop,
+        owner: str = "",
+        emit_timeout: float = 0,
+    ) -> None:
         self.id = stream_id
+        self.owner = owner
+        self._emit_timeout = emit_timeout or None
         self._capacity = capacity
         self._loop = loop
         self._queue: deque[Chunk] = deque()
@@ -51,9 +69,22 @@ class BridgeStream:
     # -- producer side: any thread ---------------------------------------------------------
 
     def emit(self, chunk: Chunk) -> None:
+        """Blocks while the queue is full, at most the emit timeout: a client that reads
+        nothing for that long loses its stream (the plugin's emit fails)."""
         with self._lock:
-            while self._open and len(self._queue) >= self._capacity:
-                self._lock.wait()
+            stalled = False
+            while self._open and len(self._queue) >= self._capacity and not stalled:
+                stalled = not self._lock.wait(self._emit_timeout)
+            if stalled and self._open:
+                self._open, self._ended = False, False
+                self._queue.clear()
+                self._lock.notify_all()
+                self._wake(False)
+                raise StreamNotOpen(
+                    self.id,
+                    f": the client read nothing for {self._emit_timeout:g}s "
+                    "(plugins.stream-emit-timeout-seconds)",
+                )
             if not self._open:
                 raise StreamNotOpen(self.id)
             self._queue.append(chunk)
@@ -121,16 +152,27 @@ class BridgeStream:
 class StreamRegistry:
     """Bridge streams by id. Ids are decimal strings from "1", as CLIProxyAPI issues them."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, max_per_plugin: int = 0, emit_timeout: float = 0) -> None:
         self.capacity = capacity
+        self.max_per_plugin = max_per_plugin  # 0: no cap
+        self.emit_timeout = emit_timeout
         self._ids = itertools.count(1)
         self._streams: dict[str, BridgeStream] = {}
         self._lock = threading.Lock()
 
-    def open(self) -> BridgeStream:
+    def open(self, owner: str = "") -> BridgeStream:
         loop = asyncio.get_running_loop()
         with self._lock:
-            stream = BridgeStream(str(next(self._ids)), self.capacity, loop)
+            if self.max_per_plugin:
+                open_now = sum(1 for s in self._streams.values() if s.owner == owner)
+                if open_now >= self.max_per_plugin:
+                    raise TooManyStreams(
+                        f"plugin {owner} has {open_now} streams open "
+                        f"(plugins.max-executor-streams: {self.max_per_plugin})"
+                    )
+            stream = BridgeStream(
+                str(next(self._ids)), self.capacity, loop, owner, self.emit_timeout
+            )
             self._streams[stream.id] = stream
         return stream
 

@@ -410,36 +410,58 @@ static void substitute(cpx_buf *out, const char *text, size_t n, const char *cal
 }
 
 /* test-host-calls: the last message is a JSON array of [method, request] pairs, made in
- * order from this call's thread ("{cb}" is this call's host_callback_id, "{stream}" the last
- * stream_id a reply named); the answer lists the host's replies, one per line. */
-static int host_calls(const cpx_json *request, cliproxy_buffer *response) {
-    const char *callback = cpx_json_str(cpx_json_get(request, "host_callback_id"));
-    const char *encoded = cpx_json_str(cpx_json_get(request, "Payload"));
-    size_t n = 0;
-    unsigned char *raw = encoded ? cpx_base64_decode(encoded, strlen(encoded), &n) : NULL;
-    cpx_doc payload = cpx_json_parse(raw ? (const char *)raw : "{}", raw ? n : 2);
-    cpx_buf text = {0}, replies = {0};
-    cpx_last_message_text(payload.root, &text);
-    cpx_doc calls = cpx_json_parse(text.data ? text.data : "[]", text.data ? text.len : 2);
+ * order ("{cb}" is this call's host_callback_id, "{stream}" the last stream_id a reply
+ * named) from this call's thread, or from a thread of the plugin's own when the payload's
+ * "user" is "thread"; the answer lists the host's replies, one per line. */
+typedef struct {
+    const cpx_json *calls;
+    const char *callback;
+    cpx_buf replies;
+} call_list;
+
+static void *make_calls(void *arg) {
+    call_list *list = arg;
     char stream[32] = "";
-    for (const cpx_json *c = calls.root ? calls.root->child : NULL; c; c = c->next) {
+    for (const cpx_json *c = list->calls ? list->calls->child : NULL; c; c = c->next) {
         const char *method = cpx_json_str(c->child);
         const cpx_json *body = c->child ? c->child->next : NULL;
         if (!method || !body) continue;
         cpx_buf call = {0}, reply = {0};
-        substitute(&call, body->raw, body->raw_len, callback ? callback : "", stream);
+        substitute(&call, body->raw, body->raw_len, list->callback, stream);
         cpx_buf_append(&call, "", 1);
         host_call(method, call.data, &reply);
         char found[32];
         result_string(&reply, "stream_id", found, sizeof found);
         if (found[0]) snprintf(stream, sizeof stream, "%s", found);
-        if (replies.len) cpx_buf_puts(&replies, "\n");
-        cpx_buf_append(&replies, reply.data ? reply.data : "", reply.len);
+        if (list->replies.len) cpx_buf_puts(&list->replies, "\n");
+        cpx_buf_append(&list->replies, reply.data ? reply.data : "", reply.len);
         free(call.data);
         free(reply.data);
     }
+    return NULL;
+}
+
+static int host_calls(const cpx_json *request, cliproxy_buffer *response) {
+    exec_request r;
+    read_exec(request, &r);
+    const char *callback = cpx_json_str(cpx_json_get(request, "host_callback_id"));
+    const char *encoded = cpx_json_str(cpx_json_get(request, "Payload"));
+    size_t n = 0;
+    unsigned char *raw = encoded ? cpx_base64_decode(encoded, strlen(encoded), &n) : NULL;
+    cpx_doc payload = cpx_json_parse(raw ? (const char *)raw : "{}", raw ? n : 2);
+    cpx_buf text = {0};
+    cpx_last_message_text(payload.root, &text);
+    cpx_doc calls = cpx_json_parse(text.data ? text.data : "[]", text.data ? text.len : 2);
+    call_list list = {calls.root, callback ? callback : "", {0}};
+    if (!strcmp(r.user, "thread")) {
+        pthread_t t;
+        pthread_create(&t, NULL, make_calls, &list);
+        pthread_join(t, NULL);
+    } else {
+        make_calls(&list);
+    }
     cpx_buf content = {0}, completion = {0}, b = {0};
-    cpx_buf_json_string(&content, replies.data ? replies.data : "", replies.len);
+    cpx_buf_json_string(&content, list.replies.data ? list.replies.data : "", list.replies.len);
     cpx_buf_puts(&completion, "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
     cpx_buf_append(&completion, content.data, content.len);
     cpx_buf_puts(&completion, "},\"finish_reason\":\"stop\"}]}");
@@ -448,7 +470,7 @@ static int host_calls(const cpx_json *request, cliproxy_buffer *response) {
     cpx_buf_puts(&b, "\"}}");
     cpx_json_free(&calls);
     cpx_json_free(&payload);
-    free(raw); free(text.data); free(replies.data); free(content.data); free(completion.data);
+    free(raw); free(text.data); free(list.replies.data); free(content.data); free(completion.data);
     return reply_buf(response, &b, 0);
 }
 

@@ -17,12 +17,15 @@
  *   - config:       the plugin's config YAML kept from plugin.register / reconfigure;
  *   - replies:      {"ok":true,"result":...} and {"ok":false,"error":{...}} envelopes,
  *                   allocated with malloc and released by cpx_free_buffer;
+ *   - management:   the plugin's ResourceBasePath and management.handle's HTTP replies;
+ *   - host calls:   the host table kept from cliproxy_plugin_init, and cpx_host_call,
+ *                   which calls back into the host and parses its envelope;
  *   - plugin:       a method table, the dispatcher, and CPX_PLUGIN() which defines the
  *                   plugin's `call` and exports cliproxy_plugin_init.
  *
  * The ABI itself (structs, method names, ownership) comes from cliproxy_plugin.h.
- * Everything here is thread-safe: the only shared state (the config, the append lock)
- * is behind mutexes.
+ * Everything here is thread-safe: the shared state (the config, the resource base path,
+ * the append lock) is behind mutexes, and the host table pointer is atomic.
  */
 #ifndef CLIPROXY_EXAMPLE_H
 #define CLIPROXY_EXAMPLE_H
@@ -31,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -950,6 +954,167 @@ static inline void cpx_free_buffer(void *ptr, size_t len) {
     free(ptr);
 }
 
+/* ------------------------------------------------------------------ management */
+
+/* Where the host serves this plugin's resources (/v0/resource/plugins/<plugin-id>), as
+ * management.register says; "" until then. A function-local static, like the config. */
+typedef struct {
+    pthread_mutex_t lock;
+    char path[1024];
+} cpx_resource_store;
+
+static inline cpx_resource_store *cpx_resources(void) {
+    static cpx_resource_store store = {PTHREAD_MUTEX_INITIALIZER, {0}};
+    return &store;
+}
+
+/* management.register: keeps the request's ResourceBasePath (missing reads as "").
+ * Returns 0, keeping the old one, when it is too long to keep. */
+static inline int cpx_resource_base_set(const cpx_json *request) {
+    const cpx_json *base = cpx_json_get(request, "ResourceBasePath");
+    const char *path = cpx_json_str(base);
+    cpx_resource_store *store = cpx_resources();
+    if (path && base->str_len >= sizeof store->path) return 0;
+    pthread_mutex_lock(&store->lock);
+    snprintf(store->path, sizeof store->path, "%s", path ? path : "");
+    pthread_mutex_unlock(&store->lock);
+    return 1;
+}
+
+/* 1 when `path` (management.handle's full Path) is <ResourceBasePath><resource>, for a
+ * resource registered as `resource` ("/status"). Never before management.register. */
+static inline int cpx_is_resource(const char *path, const char *resource) {
+    cpx_resource_store *store = cpx_resources();
+    pthread_mutex_lock(&store->lock);
+    size_t n = strlen(store->path);
+    int match = n && path && !strncmp(path, store->path, n) && !strcmp(path + n, resource);
+    pthread_mutex_unlock(&store->lock);
+    return match;
+}
+
+/* The management.handle reply {"StatusCode":N,"Headers":{"Content-Type":[content_type]},
+ * "Body":<base64 of body>}. */
+static inline int cpx_reply_http(cliproxy_buffer *response, int status, const char *content_type,
+                                 const void *body, size_t n) {
+    cpx_buf result = {0};
+    cpx_buf_printf(&result, "{\"StatusCode\":%lld,\"Headers\":{\"Content-Type\":[", status);
+    cpx_buf_json_string(&result, content_type, strlen(content_type));
+    cpx_buf_puts(&result, "]},\"Body\":");
+    cpx_buf_base64_string(&result, body, n);
+    cpx_buf_puts(&result, "}");
+    return cpx_reply_result(response, &result);
+}
+
+/* cpx_reply_http for a body built in a buffer, which is released; a body whose building
+ * ran out of memory becomes an error envelope. */
+static inline int cpx_reply_http_buf(cliproxy_buffer *response, int status, const char *content_type,
+                                     cpx_buf *body) {
+    int rc = body->failed ? cpx_reply_oom(response)
+                          : cpx_reply_http(response, status, content_type, body->data, body->len);
+    cpx_buf_free(body);
+    return rc;
+}
+
+/* The management.handle reply for a path the plugin does not serve: 404 {"error":"not found"}. */
+static inline int cpx_reply_not_found(cliproxy_buffer *response) {
+    static const char body[] = "{\"error\":\"not found\"}";
+    return cpx_reply_http(response, 404, "application/json", body, sizeof body - 1);
+}
+
+/* ------------------------------------------------------------------ host calls */
+
+/* The host table from cliproxy_plugin_init (NULL before it and after shutdown). The host
+ * keeps it valid, at a fixed address, until the plugin's shutdown has returned, so any
+ * thread may use it until then; the pointer itself is atomic. */
+static inline _Atomic(const cliproxy_host_api *) *cpx_host_slot(void) {
+    static _Atomic(const cliproxy_host_api *) slot; /* zero-initialised: NULL */
+    return &slot;
+}
+
+/* The outcome of one host callback (cpx_host_call). Release it with cpx_host_reply_free. */
+typedef struct {
+    int ok;                 /* 1 when the host answered {"ok":true,...} */
+    const cpx_json *result; /* when ok: the envelope's "result" (NULL when it sent none) */
+    const char *error;      /* when not ok: the envelope's error.message, or why there is no
+                             * usable envelope (no host, return code, not JSON) */
+    /* private */
+    const cliproxy_host_api *host; /* whose free_buffer releases `buffer` */
+    cliproxy_buffer buffer;        /* the host's reply; `result` and `error` point into its tree */
+    cpx_doc doc;
+    char why[192];
+} cpx_host_reply;
+
+/* Marks the reply failed with the text "host call <method><what>". */
+static inline void cpx_host_reply_fail(cpx_host_reply *reply, const char *method, const char *what) {
+    snprintf(reply->why, sizeof reply->why, "host call %s%s", method, what);
+    reply->ok = 0;
+    reply->error = reply->why;
+}
+
+/* Calls the host callback `method` (a CLIPROXY_HOST_* name) with a JSON request and parses
+ * its envelope into *reply. Returns reply->ok. Safe from any thread, also re-entrantly from
+ * inside the plugin's `call`, until shutdown has returned.
+ *
+ * Ownership: `request` stays the caller's (the host copies it). The host's reply buffer
+ * belongs to *reply until cpx_host_reply_free hands it back to the host's free_buffer, as
+ * the ABI requires; call cpx_host_reply_free whatever the outcome. */
+static inline int cpx_host_call(const char *method, const void *request, size_t request_len,
+                                cpx_host_reply *reply) {
+    memset(reply, 0, sizeof *reply);
+    const cliproxy_host_api *host = atomic_load(cpx_host_slot());
+    if (!host || !host->call || !host->free_buffer) {
+        cpx_host_reply_fail(reply, method, ": no host table (plugin not initialised)");
+        return 0;
+    }
+    int rc = host->call(host->host_ctx, method, (const uint8_t *)request, request_len, &reply->buffer);
+    if (reply->buffer.ptr) reply->host = host;
+    if (rc != 0) {
+        char what[32];
+        snprintf(what, sizeof what, " returned %d", rc);
+        cpx_host_reply_fail(reply, method, what);
+        return 0;
+    }
+    if (!reply->buffer.ptr) {
+        cpx_host_reply_fail(reply, method, " returned no response");
+        return 0;
+    }
+    reply->doc = cpx_json_parse(reply->buffer.ptr, reply->buffer.len);
+    const cpx_json *root = reply->doc.root;
+    if (!root || root->kind != CPX_OBJECT) {
+        cpx_host_reply_fail(reply, method, ": the reply is not a JSON envelope");
+    } else if (cpx_json_bool(cpx_json_get(root, "ok"))) {
+        reply->ok = 1;
+        reply->result = cpx_json_get(root, "result");
+    } else {
+        const char *message = cpx_json_str(cpx_json_get(cpx_json_get(root, "error"), "message"));
+        if (message && *message) reply->error = message;
+        else cpx_host_reply_fail(reply, method, " failed");
+    }
+    return reply->ok;
+}
+
+/* cpx_host_call with a request built in a buffer, which is released; a request whose
+ * building ran out of memory is not sent and fails the call. */
+static inline int cpx_host_call_buf(const char *method, cpx_buf *request, cpx_host_reply *reply) {
+    int ok;
+    if (request->failed) {
+        memset(reply, 0, sizeof *reply);
+        cpx_host_reply_fail(reply, method, ": out of memory building the request");
+        ok = 0;
+    } else {
+        ok = cpx_host_call(method, request->data, request->len, reply);
+    }
+    cpx_buf_free(request);
+    return ok;
+}
+
+/* Releases a reply: its parsed tree, and the host's buffer through the host's free_buffer. */
+static inline void cpx_host_reply_free(cpx_host_reply *reply) {
+    cpx_json_free(&reply->doc);
+    if (reply->host && reply->buffer.ptr) reply->host->free_buffer(reply->buffer.ptr, reply->buffer.len);
+    memset(reply, 0, sizeof *reply);
+}
+
 /* ------------------------------------------------------------------ registration */
 
 /* One entry of metadata.ConfigFields, as a JSON string literal built at compile time. */
@@ -1019,14 +1184,18 @@ static inline int cpx_dispatch(const cpx_method *methods, size_t count, const ch
     return rc;
 }
 
-/* The plugin's shutdown: releases what the helper keeps (the config). */
-static inline void cpx_shutdown(void) { cpx_config_clear(); }
+/* The plugin's shutdown: releases what the helper keeps (the config) and forgets the host
+ * table, which the host invalidates once this returns. */
+static inline void cpx_shutdown(void) {
+    cpx_config_clear();
+    atomic_store(cpx_host_slot(), NULL);
+}
 
 /* Fills the plugin table; used by CPX_PLUGIN's cliproxy_plugin_init. */
 static inline int cpx_plugin_setup(const cliproxy_host_api *host, cliproxy_plugin_api *plugin,
                                    cliproxy_plugin_call_fn call) {
-    (void)host; /* the examples make no host callbacks */
     if (!plugin) return 1;
+    atomic_store(cpx_host_slot(), host); /* for cpx_host_call */
     plugin->abi_version = CLIPROXY_ABI_VERSION;
     plugin->call = call;
     plugin->free_buffer = cpx_free_buffer;

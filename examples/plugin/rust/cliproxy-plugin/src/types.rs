@@ -530,6 +530,50 @@ pub struct ManagementHandleRequest {
     pub headers: Headers,
     pub query: Headers,
     pub body: Bytes,
+    /// The scope to pass to host callbacks made while serving this request.
+    #[serde(rename = "host_callback_id")]
+    pub host_callback_id: String,
+}
+
+impl ManagementHandleRequest {
+    /// The path below the plugin's resource base (`ResourceBasePath` of
+    /// `management.register`), such as `"/status"`; `None` for any other path and while
+    /// `base` is still empty (before `management.register`).
+    pub fn resource_path(&self, base: &str) -> Option<&str> {
+        let base = base.trim_end_matches('/');
+        if base.is_empty() {
+            return None;
+        }
+        self.path
+            .strip_prefix(base)
+            .filter(|rest| rest.starts_with('/'))
+    }
+}
+
+/// `management.handle` reply: the HTTP response the host writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagementResponse {
+    pub status_code: u16,
+    pub headers: Headers,
+    pub body: Bytes,
+}
+
+impl ManagementResponse {
+    /// A response with one `Content-Type` header.
+    pub fn new(status_code: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
+        let headers = HashMap::from([("Content-Type".to_string(), vec![content_type.to_string()])]);
+        ManagementResponse {
+            status_code,
+            headers: Headers(headers),
+            body: body.into(),
+        }
+    }
+
+    /// 404 `{"error":"not found"}`: the answer for a path the plugin does not serve.
+    pub fn not_found() -> Self {
+        ManagementResponse::new(404, "application/json", r#"{"error":"not found"}"#)
+    }
 }
 
 /// One model of a [`ModelResponse`] (Go `ModelInfo`). The optional fields are left out of
@@ -661,6 +705,36 @@ mod tests {
             .unwrap()
             .candidates
             .is_empty());
+    }
+
+    #[test]
+    fn management_requests_and_replies() {
+        let request: ManagementHandleRequest = decode(
+            br#"{"Method":"GET","Path":"/v0/resource/plugins/p/status","Body":null,"host_callback_id":"4"}"#,
+        )
+        .unwrap();
+        assert_eq!(request.host_callback_id, "4");
+        let base = "/v0/resource/plugins/p";
+        assert_eq!(request.resource_path(base), Some("/status"));
+        assert_eq!(
+            request.resource_path("/v0/resource/plugins/p/"),
+            Some("/status")
+        );
+        assert_eq!(
+            request.resource_path("/v0/resource/plugins/"),
+            Some("/p/status")
+        );
+        assert_eq!(request.resource_path("/v0/resource/plugins/pp"), None);
+        assert_eq!(
+            request.resource_path("/v0/resource/plugins/p/status/x"),
+            None
+        );
+        assert_eq!(request.resource_path(""), None);
+        assert_eq!(
+            reply(&ManagementResponse::not_found()).unwrap(),
+            json!({"StatusCode":404,"Headers":{"Content-Type":["application/json"]},
+                   "Body":"eyJlcnJvciI6Im5vdCBmb3VuZCJ9"})
+        );
     }
 
     #[test]
