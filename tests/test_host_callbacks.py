@@ -205,3 +205,21 @@ def test_model_callbacks_from_a_plugin_thread(proxy, start_server, example, test
     assert opened["result"]["stream_id"] and first["result"]["done"] is False
     assert closed == {"ok": True, "result": {}}
     assert after["result"] == {"payload": None, "error": "", "done": True}  # closed: not an error
+
+
+def test_a_nested_run_without_headers_gets_the_client_requests(proxy):
+    server = proxy()
+    request = {
+        "entry_protocol": "openai",
+        "model": "test-reflect",
+        "body": _b64(b'{"model":"test-reflect","messages":[]}'),
+        "host_callback_id": "{cb}",
+    }
+    body = chat("test-host-calls", json.dumps([["host.model.execute", request]]))
+    with httpx.Client(base_url=server.url) as client:
+        response = client.post("/v1/chat/completions", json=body, headers={"X-Client": "mine"})
+    (reply,) = [json.loads(line) for line in content(response).splitlines()]
+    nested = json.loads(base64.b64decode(reply["result"]["body"]))
+    seen = json.loads(nested["choices"][0]["message"]["content"])
+    assert seen["Headers"]["X-Client"] == ["mine"]
+    assert seen["Metadata"]["source"] == "plugin_host_model_callback"

@@ -173,12 +173,16 @@ class NestedExecutions:
             raise HostCallFailed("a model is required (`model`, or `model` in the body)")
         scope = self.runtime.scopes.get(request["host_callback_id"])
         headers = {codec.canonical_header_key(k): v for k, v in (request["headers"] or {}).items()}
+        query = dict(request["query"] or {})
+        if scope is not None and scope.inbound is not None:  # the client's, when none sent
+            headers = headers or dict(scope.inbound[0])
+            query = query or dict(scope.inbound[1])
         ctx = RequestContext(
             generation=self.runtime.current,
             entry_format=entry,
             path="/internal/host.model",
             headers=headers,
-            query=dict(request["query"] or {}),
+            query=query,
             body=body,
             payload=payload,
             model=model,

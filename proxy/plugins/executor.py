@@ -79,6 +79,7 @@ async def _call(
         schema.EXECUTOR_RESPONSE,
         scopes=scopes,
         request_id=request_id,
+        inbound=(request.get("Headers") or {}, request.get("Query") or {}),
     )
     return ExecutorReply(reply["Payload"] or b"", reply["Headers"] or {})
 
@@ -153,7 +154,9 @@ async def execute_stream(
 ) -> AsyncIterator[bytes]:
     """The chunk payloads; `headers_out` receives the reply's headers once it arrives."""
     bridge = streams.open(plugin.id)
-    scope = scopes.open(plugin.id, request_id)
+    scope = scopes.open(
+        plugin.id, request_id, (request.get("Headers") or {}, request.get("Query") or {})
+    )
     body = codec.encode(
         schema.EXECUTOR_REQUEST,
         request,

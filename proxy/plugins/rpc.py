@@ -29,9 +29,11 @@ async def call(
     scopes: ScopeRegistry | None = None,
     request_id: str = "",
     extra: dict[str, str] | None = None,
+    inbound: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None,
 ) -> Any:
-    """`extra` keys follow the struct's own (`stream_id` before `host_callback_id`)."""
-    with _scoped(plugin, scopes, request_id, extra) as fields:
+    """`extra` keys follow the struct's own (`stream_id` before `host_callback_id`);
+    `inbound` is the client request's headers and query, kept with the scope."""
+    with _scoped(plugin, scopes, request_id, extra, inbound) as fields:
         return await plugin.call(method, codec.encode(request_struct, request, fields), result)
 
 
@@ -45,13 +47,17 @@ def call_blocking(
     scopes: ScopeRegistry | None = None,
     request_id: str = "",
 ) -> Any:
-    with _scoped(plugin, scopes, request_id, None) as fields:
+    with _scoped(plugin, scopes, request_id, None, None) as fields:
         return plugin.call_blocking(method, codec.encode(request_struct, request, fields), result)
 
 
 @contextlib.contextmanager
 def _scoped(
-    plugin: Plugin, scopes: ScopeRegistry | None, request_id: str, extra: dict[str, str] | None
+    plugin: Plugin,
+    scopes: ScopeRegistry | None,
+    request_id: str,
+    extra: dict[str, str] | None,
+    inbound: tuple[dict[str, list[str]], dict[str, list[str]]] | None,
 ) -> Iterator[dict[str, str]]:
     """The fields appended to the request: `extra`, then a fresh `host_callback_id`
     whose scope lasts as long as the call."""
@@ -59,7 +65,7 @@ def _scoped(
     if scopes is None:
         yield fields
         return
-    scope = scopes.open(plugin.id, request_id)
+    scope = scopes.open(plugin.id, request_id, inbound)
     try:
         fields["host_callback_id"] = scope.id
         yield fields

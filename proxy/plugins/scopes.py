@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+Values = dict[str, list[str]]
+
 
 @dataclass
 class Scope:
@@ -21,6 +23,8 @@ class Scope:
     plugin_id: str
     request_id: str
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    # the client request's headers and query, for nested runs that send none (03 §3.6)
+    inbound: tuple[Values, Values] | None = None
 
 
 class ScopeRegistry:
@@ -29,9 +33,11 @@ class ScopeRegistry:
         self._scopes: dict[str, Scope] = {}
         self._lock = threading.Lock()
 
-    def open(self, plugin_id: str, request_id: str) -> Scope:
+    def open(
+        self, plugin_id: str, request_id: str, inbound: tuple[Values, Values] | None = None
+    ) -> Scope:
         with self._lock:
-            scope = Scope(str(next(self._ids)), plugin_id, request_id)
+            scope = Scope(str(next(self._ids)), plugin_id, request_id, inbound=inbound)
             self._scopes[scope.id] = scope
         return scope
 
