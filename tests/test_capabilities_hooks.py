@@ -388,3 +388,25 @@ def test_response_translator_turns_a_custom_output_into_openai(start_server, exa
         assert content(answer) == "one | two | three"
         streamed = client.post("/v1/chat/completions", json=chat(model, "a b", stream=True))
         assert stream_text(streamed) == "a b "
+
+
+def test_a_client_leaving_mid_call_completes_as_canceled(
+    start_server, example, test_plugins, marker_dir, tmp_path
+):
+    lifecycle_file = tmp_path / "lifecycle.jsonl"
+    server = start_server(
+        plugin_config(
+            {
+                "testplugin": test_plugins["testplugin"],
+                "request-lifecycle-c": (
+                    example("request-lifecycle", "c"),
+                    f"file: {lifecycle_file}",
+                ),
+            }
+        )
+    )
+    with pytest.raises(httpx.ReadTimeout), httpx.Client(base_url=server.url, timeout=1.0) as client:
+        client.post("/v1/chat/completions", json=chat("test-hang"))
+    (event,) = wait_for(lambda: json_lines(lifecycle_file), what="the completion event")
+    assert (event["outcome"], event["status"], event["model"]) == ("canceled", 0, "test-hang")
+    (marker_dir / "release-hang").write_text("go")

@@ -223,3 +223,37 @@ def test_a_nested_run_without_headers_gets_the_client_requests(proxy):
     seen = json.loads(nested["choices"][0]["message"]["content"])
     assert seen["Headers"]["X-Client"] == ["mine"]
     assert seen["Metadata"]["source"] == "plugin_host_model_callback"
+
+
+def test_the_client_leaving_cancels_the_plugins_upstream_request(proxy, upstream):
+    server = proxy()
+    body = chat(
+        "test-host-calls",
+        json.dumps([["host.http.do", {"url": f"{upstream.url}/slow", "host_callback_id": "{cb}"}]]),
+    )
+    with pytest.raises(httpx.ReadTimeout), httpx.Client(base_url=server.url, timeout=1.0) as client:
+        client.post("/v1/chat/completions", json=body)
+    # the client gave up after a second; the 20 s upstream download stops with it
+    assert upstream.abandoned.wait(10)
+
+
+def test_a_model_stream_left_open_closes_with_its_scope(start_server, example, test_plugins):
+    server = start_server(
+        plugin_config(
+            {"testplugin": test_plugins["testplugin"], "executor-c": example("executor", "c")}
+        )
+    )
+    request = {
+        "entry_protocol": "openai",
+        "model": "example-echo-c",
+        "stream": True,
+        "body": _b64(
+            b'{"model":"example-echo-c","stream":true,"messages":[{"role":"user","content":"a b c d"}]}'
+        ),
+        "host_callback_id": "{cb}",
+    }
+    (opened,) = host_calls(server, [["host.model.execute_stream", request]])
+    stream_id = opened["result"]["stream_id"]
+    # the call that opened it has returned: the stream went with its scope
+    (read,) = host_calls(server, [["host.model.stream_read", {"stream_id": stream_id}]])
+    assert read["result"] == {"payload": None, "error": "", "done": True}

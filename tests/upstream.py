@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BIG = bytes(range(256)) * 400  # 102400 bytes
@@ -37,10 +38,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 200, gzip.compress(b"unzipped text"), "text/plain", {"Content-Encoding": "gzip"}
             )
+        elif self.path == "/slow":
+            self._trickle()
         elif self.path == "/redirect":
             self._send(302, b"", "text/plain", {"Location": "/hello"})
         else:
             self._send(404, b"no such page", "text/plain")
+
+    def _trickle(self) -> None:
+        """A byte every 50 ms for 20 s, unless the client goes away first (recorded)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "400")
+        self.end_headers()
+        upstream: Upstream = self.server.upstream  # type: ignore[attr-defined]
+        try:
+            for _ in range(400):
+                self.wfile.write(b".")
+                self.wfile.flush()
+                time.sleep(0.05)
+        except (BrokenPipeError, ConnectionResetError):
+            upstream.abandoned.set()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -57,6 +75,8 @@ class Upstream:
     def __init__(self) -> None:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
+        self.server.upstream = self  # type: ignore[attr-defined]
+        self.abandoned = threading.Event()  # a client left /slow before its end
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
