@@ -17,12 +17,8 @@ timeout (a run) or the stream idle timeout (a read).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
-import itertools
-import threading
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import ujson
@@ -39,22 +35,11 @@ SOURCE = "plugin_host_model_callback"
 T = TypeVar("T")
 
 
-@dataclass
-class ModelStream:
-    id: str
-    owner: str
-    chunks: AsyncIterator[bytes]
-    lock: threading.Lock = field(default_factory=threading.Lock)  # one read at a time
-    pending: concurrent.futures.Future[bytes] | None = None
-
-
 class NestedExecutions:
     def __init__(self, runtime: Runtime, loop: asyncio.AbstractEventLoop) -> None:
         self.runtime = runtime
         self.loop = loop
-        self.streams: dict[str, ModelStream] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self.streams = loop_bridge.StreamTable(loop, "model stream", "plugins.max-model-streams")
 
     def install(self) -> None:
         calls = self.runtime.host.host_calls
@@ -83,25 +68,17 @@ class NestedExecutions:
         if not request["stream"]:
             raise HostCallFailed("host.model.execute_stream requires stream=true")
         limit = self.runtime.config.plugins.max_model_streams
-        with self._lock:
-            open_now = sum(1 for s in self.streams.values() if s.owner == plugin_id)
-        if open_now >= limit:
-            raise HostCallFailed(
-                f"plugin {plugin_id} has {open_now} model streams open "
-                f"(plugins.max-model-streams: {limit}); close some first"
-            )
+        self.streams.check_room(plugin_id, limit)
         ctx = self._context(plugin_id, request)
         reply = self._wait(run_stream(self.runtime, ctx), request, self._call_timeout())
-        stream = ModelStream(str(next(self._ids)), plugin_id, reply.chunks)
-        with self._lock:
-            self.streams[stream.id] = stream
+        stream = self.streams.open(plugin_id, limit, reply.chunks, lambda: _close(reply.chunks))
         callback_id = request["host_callback_id"]
         if callback_id:
             scope = self.runtime.scopes.get(callback_id)
             if scope is None:
-                self._discard(stream.id)  # the scope already ended: closed at once (03 §3.7)
+                self.streams.discard(stream.id)  # the scope already ended: closed (03 §3.7)
             else:
-                scope.cleanups.append(lambda: self._discard(stream.id))
+                scope.cleanups.append(lambda: self.streams.discard(stream.id))
         return codec.to_wire(
             schema.HOST_MODEL_STREAM_RESPONSE,
             {"status_code": 200, "headers": reply.headers or None, "stream_id": stream.id},
@@ -113,37 +90,28 @@ class NestedExecutions:
             raise HostCallFailed("model stream id is required")
         stream = self.streams.get(stream_id)
         if stream is None:
+            return _read_result(None, "", done=True)  # unknown or closed: not an error
+        idle = self.runtime.config.plugins.stream_idle_timeout or None
+        try:
+            payload = self.streams.next(stream, idle)
+        except loop_bridge.Closed:
             return _read_result(None, "", done=True)
-        with stream.lock:
-            if stream_id not in self.streams:
-                return _read_result(None, "", done=True)
-            pending = asyncio.run_coroutine_threadsafe(
-                loop_bridge.next_or_none(stream.chunks), self.loop
+        except TimeoutError:
+            self.streams.discard(stream_id)
+            return _read_result(
+                None, f"model stream {stream_id} sent nothing for {idle:g}s", done=True
             )
-            stream.pending = pending
-            idle = self.runtime.config.plugins.stream_idle_timeout or None
-            try:
-                payload = pending.result(idle)
-            except concurrent.futures.TimeoutError:
-                self._discard(stream_id)
-                return _read_result(
-                    None, f"model stream {stream_id} sent nothing for {idle:g}s", done=True
-                )
-            except concurrent.futures.CancelledError:
-                return _read_result(None, "", done=True)  # closed while waiting
-            except ProxyError as exc:
-                self._discard(stream_id)
-                return _read_result(None, exc.message or f"status {exc.status}", done=True)
-            finally:
-                stream.pending = None
+        except ProxyError as exc:
+            self.streams.discard(stream_id)
+            return _read_result(None, exc.message or f"status {exc.status}", done=True)
         if payload is None:
-            self._discard(stream_id)
+            self.streams.discard(stream_id)
             return _read_result(None, "", done=True)
         return _read_result(payload, "", done=False)
 
     def close(self, plugin_id: str, request: dict[str, Any]) -> dict[str, Any]:
         if request["stream_id"]:
-            self._discard(request["stream_id"])
+            self.streams.discard(request["stream_id"])
         return {}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -205,16 +173,6 @@ class NestedExecutions:
             return loop_bridge.wait(self.loop, work, scope, timeout, "model execution")
         except ProxyError as exc:
             raise HostCallFailed(_failure_text(exc)) from None
-
-    def _discard(self, stream_id: str) -> None:
-        """Forgets the stream and closes it on the loop (any thread; idempotent)."""
-        with self._lock:
-            stream = self.streams.pop(stream_id, None)
-        if stream is None:
-            return
-        if stream.pending is not None:
-            stream.pending.cancel()
-        loop_bridge.close_soon(self.loop, _close(stream.chunks))
 
 
 async def _close(chunks: AsyncIterator[bytes]) -> None:

@@ -16,11 +16,8 @@ most 32 KiB at a time, as soon as it arrives.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import itertools
-import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -33,16 +30,6 @@ from proxy.plugins.scopes import ScopeRegistry
 READ_SIZE = 32 * 1024
 _RAW = "cliproxy_raw_body"  # request extension: the plugin set Accept-Encoding itself
 T = TypeVar("T")
-
-
-@dataclass
-class HTTPStream:
-    id: str
-    owner: str
-    response: httpx.Response
-    pieces: AsyncIterator[bytes]
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    pending: concurrent.futures.Future[bytes | None] | None = None
 
 
 @dataclass
@@ -66,9 +53,7 @@ class HostHTTP:
         self.client = httpx.AsyncClient(
             http2=True, follow_redirects=True, timeout=None, proxy=proxy_url or None
         )
-        self.streams: dict[str, HTTPStream] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self.streams = loop_bridge.StreamTable(loop, "http stream", "plugins.max-http-streams")
 
     @property
     def limits(self) -> Limits:
@@ -83,8 +68,8 @@ class HostHTTP:
         calls.register(HostMethod.HTTP_STREAM_CLOSE, stream, self.close, "host http stream close")
 
     async def aclose(self) -> None:
-        for stream_id in list(self.streams):
-            self._discard(stream_id)
+        for stream_id in self.streams.ids():
+            self.streams.discard(stream_id)
         await self.client.aclose()
 
     # -- callbacks (on plugin threads) ----------------------------------------------------
@@ -97,21 +82,14 @@ class HostHTTP:
         )
 
     def do_stream(self, plugin_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            open_now = sum(1 for s in self.streams.values() if s.owner == plugin_id)
-        if open_now >= self.limits.max_streams:
-            raise HostCallFailed(
-                f"plugin {plugin_id} has {open_now} http streams open "
-                f"(plugins.max-http-streams: {self.limits.max_streams}); close some first"
-            )
+        limit = self.limits.max_streams
+        self.streams.check_room(plugin_id, limit)
         request = self._build(body)
-        response = self._wait(self._open(request), body["host_callback_id"])
-        stream = HTTPStream(str(next(self._ids)), plugin_id, response, _pieces(response))
-        with self._lock:
-            self.streams[stream.id] = stream
+        response = self._wait(self._send(request), body["host_callback_id"])
+        stream = self.streams.open(plugin_id, limit, _pieces(response), response.aclose)
         scope = self.scopes.get(body["host_callback_id"])
         if scope is not None:
-            scope.cleanups.append(lambda: self._discard(stream.id))
+            scope.cleanups.append(lambda: self.streams.discard(stream.id))
         return codec.to_wire(
             schema.HOST_HTTP_STREAM_RESPONSE,
             {
@@ -128,33 +106,25 @@ class HostHTTP:
         stream = self.streams.get(stream_id)
         if stream is None:
             raise HostCallFailed(f"http stream {stream_id} is not open")
-        with stream.lock:
-            if stream_id not in self.streams:
-                raise HostCallFailed(f"http stream {stream_id} is not open")
-            pending = asyncio.run_coroutine_threadsafe(
-                loop_bridge.next_or_none(stream.pieces), self.loop
-            )
-            stream.pending = pending
-            try:
-                piece = pending.result(self.limits.timeout)
-            except concurrent.futures.TimeoutError:
-                self._discard(stream_id)
-                return _read({"error": f"no data for {self.limits.timeout:g}s", "done": True})
-            except concurrent.futures.CancelledError:
-                return _read({"error": "stream closed", "done": True})
-            except httpx.HTTPError as exc:
-                self._discard(stream_id)
-                return _read({"error": str(exc) or type(exc).__name__, "done": True})
-            finally:
-                stream.pending = None
+        timeout = self.limits.timeout
+        try:
+            piece = self.streams.next(stream, timeout)
+        except loop_bridge.Closed:
+            raise HostCallFailed(f"http stream {stream_id} is not open") from None
+        except TimeoutError:
+            self.streams.discard(stream_id)
+            return _read({"error": f"no data for {timeout:g}s", "done": True})
+        except httpx.HTTPError as exc:
+            self.streams.discard(stream_id)
+            return _read({"error": str(exc) or type(exc).__name__, "done": True})
         if piece is None:
-            self._discard(stream_id)
+            self.streams.discard(stream_id)
             return _read({"done": True})
         return _read({"payload": piece})
 
     def close(self, plugin_id: str, body: dict[str, Any]) -> dict[str, Any]:
         if body["stream_id"]:
-            self._discard(body["stream_id"])
+            self.streams.discard(body["stream_id"])
         return {}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -203,9 +173,6 @@ class HostHTTP:
             await response.aclose()
         return response.status_code, _headers(response), b"".join(parts)
 
-    async def _open(self, request: httpx.Request) -> httpx.Response:
-        return await self._send(request)
-
     async def _send(self, request: httpx.Request) -> httpx.Response:
         try:
             return await self.client.send(request, stream=True)
@@ -220,16 +187,6 @@ class HostHTTP:
             self.limits.timeout,
             "execute host http request",
         )
-
-    def _discard(self, stream_id: str) -> None:
-        """Forgets the stream and closes its response (any thread; idempotent)."""
-        with self._lock:
-            stream = self.streams.pop(stream_id, None)
-        if stream is None:
-            return
-        if stream.pending is not None:
-            stream.pending.cancel()
-        loop_bridge.close_soon(self.loop, stream.response.aclose())
 
 
 async def _pieces(response: httpx.Response) -> AsyncIterator[bytes]:
