@@ -1,6 +1,6 @@
 """The management API (04 §7) as far as plugins need it, and plugin-owned routes.
 
-Host routes under `/v0/management`:
+Host routes under `/v0/management` (browser logins in proxy/http/logins.py):
 - `GET /plugins`: every configured or loaded plugin with its status (or load error);
 - `PATCH /plugins/{id}` (`{"enabled": bool, "priority": int}`, either or both), and
   `PATCH /plugins/{id}/enabled` / `/priority` with `{"value"|"enabled"|"priority": ...}`:
@@ -24,26 +24,24 @@ import html
 import os
 import random
 import re
-import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import ujson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from proxy import config_edit
 from proxy.errors import ConfigError, ProxyError
-from proxy.plugins import auth, executor, management
+from proxy.http.logins import Logins
+from proxy.plugins import executor, management
 from proxy.plugins.codec import canonical_header_key
-from proxy.providers import credentials
 from proxy.runtime import Runtime
 
 _LOOPBACK = ("127.", "::1", "localhost")
 _PROVIDER = re.compile(r"^/v0/management/([a-z0-9-]+)-auth-url$")
-LOGIN_TTL_SECONDS = 15 * 60
 
 
 def _error(status: int, error: str, message: str = "") -> JSONResponse:
@@ -94,21 +92,11 @@ def _presented_key(request: Request) -> str:
     return request.headers.get("x-management-key", "").strip()
 
 
-@dataclass
-class LoginSession:
-    provider: str
-    plugin_id: str
-    metadata: dict[str, Any] | None
-    expires: float
-    status: str = "wait"  # wait | ok | error
-    error: str = ""
-
-
 class ManagementAPI:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.gate = Gate()
-        self.logins: dict[str, LoginSession] = {}
+        self.logins = Logins(runtime)
         self.lock = asyncio.Lock()
 
     def routes(self) -> list[BaseRoute]:
@@ -121,7 +109,7 @@ class ManagementAPI:
     async def endpoint(self, request: Request) -> Response:
         path = request.url.path.rstrip("/")
         if path == "/v0/management/oauth-callback" and self.gate.secret(self.runtime):
-            return await self.oauth_callback(request)  # the browser has no management key
+            return await self.logins.callback(request)  # the browser has no management key
         refused = self.gate.check(request, self.runtime)
         if refused is not None:
             return refused
@@ -136,9 +124,9 @@ class ManagementAPI:
                 )
             login = _PROVIDER.match(path)
             if login and method == "GET":
-                return await self.login_url(request, login.group(1))
+                return await self.logins.start(login.group(1))
             if parts == ["get-auth-status"] and method == "GET":
-                return await self.login_status(request)
+                return await self.logins.status(request)
             if parts == ["api-call"] and method == "POST":
                 return await self.api_call(request)
         except ProxyError as exc:
@@ -311,110 +299,6 @@ class ManagementAPI:
                 "body": (reply["Body"] or b"").decode("utf-8", "replace"),
             }
         )
-
-    # --- browser logins of auth-provider plugins ---------------------------------------
-
-    async def login_url(self, request: Request, provider: str) -> Response:
-        generation = self.runtime.current
-        plugin = generation.auth_owners.get(provider)
-        if plugin is None:
-            return Response(status_code=404)
-        scheme = "https" if generation.config.tls.enable else "http"
-        base_url = f"{scheme}://127.0.0.1:{generation.config.port}/v0/management/oauth-callback"
-        try:
-            reply = await auth.login_start(
-                plugin, provider, base_url, generation.host_summary, self.runtime.scopes
-            )
-        except ProxyError:
-            return _error(500, "failed to generate authorization url")
-        state = reply["State"].strip()
-        if not re.fullmatch(r"[A-Za-z0-9._~-]{1,128}", state):
-            return _error(502, "invalid oauth state")
-        self._expire_logins()
-        self.logins[state] = LoginSession(
-            provider, plugin.id, reply["Metadata"], time.monotonic() + LOGIN_TTL_SECONDS
-        )
-        return JSONResponse({"status": "ok", "url": reply["URL"], "state": state})
-
-    async def oauth_callback(self, request: Request) -> Response:
-        params = dict(request.query_params)
-        if request.method == "POST":
-            form = await request.form()
-            params.update({k: str(v) for k, v in form.items()})
-        state = params.get("state", "")
-        session = self.logins.get(state)
-        if session is None:
-            return HTMLResponse("<h1>Unknown or expired login</h1>", status_code=400)
-        drop = {"code": params.get("code", ""), "state": state, "error": params.get("error", "")}
-        auth_dir = self.runtime.config.auth_path
-        target = auth_dir / f".oauth-{session.provider}-{state}.oauth"
-        await asyncio.to_thread(credentials.atomic_write, target, ujson.dumps(drop).encode())
-        return HTMLResponse("<h1>Authentication received</h1><p>You may close this window.</p>")
-
-    async def login_status(self, request: Request) -> Response:
-        state = request.query_params.get("state", "")
-        session = self.logins.get(state)
-        if session is None:
-            return _error(404, "unknown or expired state")
-        if session.status != "wait":
-            return JSONResponse(_session_body(session))
-        generation = self.runtime.current
-        plugin = generation.snapshot.get(session.plugin_id)
-        if plugin is None:
-            session.status, session.error = "error", f"plugin {session.plugin_id} is not loaded"
-            return JSONResponse(_session_body(session))
-        try:
-            reply = await auth.login_poll(
-                plugin,
-                session.provider,
-                state,
-                session.metadata,
-                generation.host_summary,
-                self.runtime.scopes,
-            )
-        except ProxyError as exc:
-            session.status, session.error = "error", exc.message
-            return JSONResponse(_session_body(session))
-        if reply["Status"] == "error":
-            session.status, session.error = "error", reply["Message"] or "Authentication failed"
-        elif reply["Status"] == "success":
-            await self._save_login(session, reply)
-        return JSONResponse(_session_body(session))
-
-    async def _save_login(self, session: LoginSession, reply: dict[str, Any]) -> None:
-        auth_dir = self.runtime.config.auth_path
-        entries = reply["Auths"] or [reply["Auth"]]
-        written: list[str] = []
-        try:
-            for entry in entries:
-                credential = credentials.from_auth_data(
-                    entry, auth_dir, default_provider=session.provider
-                )
-                if not credential.path:
-                    credential.path = str(
-                        auth_dir / f"{session.provider}-{secrets.token_hex(4)}.json"
-                    )
-                path = await asyncio.to_thread(credentials.save, credential, auth_dir)
-                written.append(str(path))
-        except (ProxyError, OSError) as exc:
-            for path in written:  # all or nothing
-                os.unlink(path)
-            session.status, session.error = "error", f"saving the credential failed: {exc}"
-            return
-        session.status = "ok"
-        await asyncio.to_thread(self.runtime.reload_credentials)
-
-    def _expire_logins(self) -> None:
-        now = time.monotonic()
-        for state in [s for s, session in self.logins.items() if session.expires < now]:
-            del self.logins[state]
-
-
-def _session_body(session: LoginSession) -> dict[str, str]:
-    body = {"status": session.status}
-    if session.error:
-        body["error"] = session.error
-    return body
 
 
 def _metadata(metadata: dict[str, Any]) -> dict[str, Any]:
