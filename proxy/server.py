@@ -26,6 +26,12 @@ from proxy.runtime import Runtime
 
 log = logging.getLogger("cliproxy")
 
+# Closing a TLS connection waits for the peer's close_notify, by default up to 30 s; an
+# idle HTTP/2 client that never answers it would hold a graceful shutdown that long. The
+# constant is read whenever a TLS transport is made, so setting it here bounds them all.
+TLS_CLOSE_SECONDS = 2.0
+asyncio.constants.SSL_SHUTDOWN_TIMEOUT = TLS_CLOSE_SECONDS  # type: ignore[attr-defined]
+
 
 def hypercorn_config(config: Config) -> HypercornConfig:
     hc = HypercornConfig()

@@ -109,6 +109,25 @@ def marker_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+def certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 / localhost: (cert.pem, key.pem)."""
+    require(
+        subprocess.run(["openssl", "version"], capture_output=True).returncode == 0,
+        "openssl is needed to make a test certificate",
+    )
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
 def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
     """Polls a condition that an outside process makes true (a file, a log line)."""
     deadline = time.monotonic() + timeout

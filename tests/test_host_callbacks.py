@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.capability_helpers import chat, content, write_credential
-from tests.conftest import plugin_config
+from tests.conftest import certificate, plugin_config
 from tests.upstream import BIG, Upstream
 
 
@@ -248,7 +248,13 @@ def test_a_model_stream_left_open_closes_with_its_scope(start_server, example, t
         "model": "example-echo-c",
         "stream": True,
         "body": _b64(
-            b'{"model":"example-echo-c","stream":true,"messages":[{"role":"user","content":"a b c d"}]}'
+            json.dumps(
+                {
+                    "model": "example-echo-c",
+                    "stream": True,
+                    "messages": [{"role": "user", "content": "a b"}],
+                }
+            ).encode()
         ),
         "host_callback_id": "{cb}",
     }
@@ -257,3 +263,20 @@ def test_a_model_stream_left_open_closes_with_its_scope(start_server, example, t
     # the call that opened it has returned: the stream went with its scope
     (read,) = host_calls(server, [["host.model.stream_read", {"stream_id": stream_id}]])
     assert read["result"] == {"payload": None, "error": "", "done": True}
+
+
+def test_http_do_speaks_http2_to_a_tls_upstream(
+    start_server, example, test_plugins, tmp_path, monkeypatch
+):
+    """The upstream is another cliproxy serving h2 over TLS; its access log names the
+    protocol each request came in with."""
+    cert, key = certificate(tmp_path)
+    tls = f"tls:\n  enable: true\n  cert: {cert}\n  key: {key}\naccess-log: true"
+    upstream = start_server(plugin_config({"executor-c": example("executor", "c")}, extra=tls))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the plugin host trusts the test CA
+    server = start_server(plugin_config({"testplugin": test_plugins["testplugin"]}))
+    url = upstream.url.replace("http://", "https://") + "/healthz"
+    (reply,) = host_calls(server, [["host.http.do", {"url": url}]])
+    assert reply["result"]["StatusCode"] == 200
+    assert json.loads(base64.b64decode(reply["result"]["Body"])) == {"status": "ok"}
+    assert '"GET /healthz 2"' in upstream.wait_log("GET /healthz")

@@ -6,15 +6,17 @@ import contextlib
 import json
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import plugin_config, wait_for
+from tests.conftest import certificate, plugin_config, wait_for
 
 
 def _say(client: httpx.Client, model: str, text: str = "hi") -> str:
@@ -177,3 +179,18 @@ def _ignore(fn, *args, **kwargs) -> None:
 def _release_hung_calls(marker_dir):
     yield
     (marker_dir / "release-hang").touch()
+
+
+def test_an_idle_tls_http2_client_does_not_hold_up_shutdown(start_server, example, tmp_path):
+    """Closing a TLS connection waits for the peer's close_notify (asyncio: up to 30 s, an
+    idle client never sends it); the proxy waits 2 s for it."""
+    cert, key = certificate(tmp_path)
+    tls = f"tls:\n  enable: true\n  cert: {cert}\n  key: {key}"
+    server = start_server(plugin_config({"executor-c": example("executor", "c")}, extra=tls))
+    trust = ssl.create_default_context(cafile=str(cert))
+    with httpx.Client(verify=trust, http2=True) as client:  # stays connected, idle
+        url = server.url.replace("http://", "https://")
+        assert client.get(f"{url}/healthz").http_version == "HTTP/2"
+        started = time.monotonic()
+        assert server.stop(timeout=20) == 0, server.log[-3000:]
+        assert time.monotonic() - started < 8

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import ujson
 
-from tests.conftest import LANGS, RawH2, plugin_config, require
+from tests.conftest import LANGS, RawH2, certificate, plugin_config, require
 
 API_KEY = "sk-test-key"
 
@@ -110,33 +110,7 @@ def test_prefix_from_plugin_config_reaches_the_reply(start_server, example) -> N
 
 
 def test_h2_over_tls(start_server, example, tmp_path: Path) -> None:
-    require(
-        subprocess.run(["openssl", "version"], capture_output=True).returncode == 0,
-        "openssl is needed to make a test certificate",
-    )
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = certificate(tmp_path)
     tls = f"tls:\n  enable: true\n  cert: {cert}\n  key: {key}"
     server = start_server(plugin_config({"executor-c": example("executor", "c")}, extra=tls))
     url = server.url.replace("http://", "https://")
