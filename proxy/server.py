@@ -85,6 +85,12 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
         )  # type: ignore[arg-type]
     finally:
         watcher.cancel()
+        # notifications of the last requests reach their plugins before those shut down
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(
+                runtime.notifier.drain(), runtime.config.plugins.shutdown_timeout or None
+            )
+        runtime.notifier.close()
         log.info("shutting down plugins")
         drained = await asyncio.to_thread(runtime.shutdown)
         await http.aclose()
