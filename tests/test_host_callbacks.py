@@ -167,7 +167,8 @@ def test_auth_callbacks_list_get_and_save(proxy, tmp_path):
     }
     assert runtime["result"]["auth"]["auth_index"] == index
     assert saved["result"] == {"name": "new.json", "path": str(auth_dir / "new.json")}
-    assert json.loads((auth_dir / "new.json").read_text()) == {"type": "demo", "api_key": "k3"}
+    # the bytes as sent (the test sends the list with json.dumps: ", " and ": ")
+    assert (auth_dir / "new.json").read_text() == '{"type": "demo", "api_key": "k3"}'
     assert (auth_dir / "new.json").stat().st_mode & 0o777 == 0o600
     assert [e["name"] for e in listed["result"]["files"]] == ["b.json", "new.json"]
     assert bad_name["error"]["message"] == "invalid auth file name"

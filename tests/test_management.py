@@ -116,3 +116,38 @@ def test_plugin_routes_and_resources(managed, lang):
         assert page.headers["content-type"].startswith("text/html")
         assert f"<h1>management-{lang}</h1>" in page.text and "calls: 3" in page.text
         assert client.get(f"/v0/management/example-{lang}/missing", headers=KEY).status_code == 404
+
+
+def _outside_address() -> str | None:
+    """An address of this machine that is not loopback, if it has one."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent for a UDP connect
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def test_management_is_loopback_only_unless_allowed(start_server, example):
+    address = _outside_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback address to connect from")
+    config = plugin_config(
+        {"management-c": example("management", "c")},
+        extra=f"remote-management:\n  secret-key: {SECRET}",
+    ).replace("host: 127.0.0.1", 'host: ""')
+    server = start_server(config)
+    outside = f"http://{address}:{server.port}/v0/management/plugins"
+    refused = httpx.get(outside, headers=KEY)
+    assert (refused.status_code, refused.json()) == (403, {"error": "remote management disabled"})
+    assert httpx.get(f"{server.url}/v0/management/plugins", headers=KEY).status_code == 200
+    server.write_config(
+        config.replace("secret-key:", "allow-remote: true\n  secret-key:").replace(
+            "{port}", str(server.port)
+        )
+    )
+    server.wait_log("config reloaded")
+    assert httpx.get(outside, headers=KEY).status_code == 200

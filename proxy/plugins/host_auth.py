@@ -9,6 +9,7 @@ proxy picks it up at once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -90,12 +91,15 @@ class HostAuth:
             raise HostCallFailed("json is required")
         if not isinstance(content, dict):
             raise HostCallFailed("invalid auth json: it must be a JSON object")
+        raw = _member_text(body, "json") if isinstance(body, bytes) else None
         weight = content.get("weight")
         if weight is not None and not _valid_weight(weight):
             raise HostCallFailed(f"invalid auth weight: {weight!r}")
         directory = self.auth_dir()
         target = directory / name
-        credentials.atomic_write(target, ujson.dumps(content, ensure_ascii=False).encode())
+        # the bytes as the plugin wrote them (03 §3.15), not a re-encoding
+        data = raw if raw is not None else ujson.dumps(content, ensure_ascii=False).encode()
+        credentials.atomic_write(target, data)
         self.reload()
         return {"name": name, "path": str(target)}
 
@@ -123,6 +127,35 @@ def _object(body: Any, what: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HostCallFailed(f"decode {what} request: expected a JSON object")
     return body
+
+
+def _member_text(document: bytes, key: str) -> bytes | None:
+    """The exact text of a top-level member's value in a JSON object, or None."""
+    text = document.decode("utf-8", "replace")
+    decoder = json.JSONDecoder()
+    position = _skip(text, 0)
+    if text[position : position + 1] != "{":
+        return None
+    position = _skip(text, position + 1)
+    while position < len(text) and text[position] != "}":
+        name, position = decoder.raw_decode(text, position)
+        position = _skip(text, position)
+        if text[position : position + 1] != ":":
+            return None
+        start = _skip(text, position + 1)
+        _, end = decoder.raw_decode(text, start)
+        if name == key:
+            return text[start:end].encode()
+        position = _skip(text, end)
+        if text[position : position + 1] == ",":
+            position = _skip(text, position + 1)
+    return None
+
+
+def _skip(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
 
 
 def _valid_weight(weight: Any) -> bool:
