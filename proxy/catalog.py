@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy.executors import Executor, PluginExecutor
 from proxy.plugins.models import PluginModels
-from proxy.plugins.plugin import Plugin
 from proxy.providers.credentials import Credential
 
 
@@ -25,13 +25,13 @@ class ModelRoute:
     provider: str
     owner: str  # plugin id that listed it
     info: dict[str, Any]
-    executor: Plugin | None  # None: no executor serves this provider
+    executor: Executor | None  # None: no executor serves this provider
 
 
 @dataclass(frozen=True)
 class Catalog:
     models: dict[str, ModelRoute] = field(default_factory=dict)
-    executors: dict[str, Plugin] = field(default_factory=dict)
+    executors: dict[str, Executor] = field(default_factory=dict)
     # provider -> the models listed for it statically (every credential of it serves them)
     static: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -58,10 +58,10 @@ class Catalog:
 
 def build(entries: Iterable[PluginModels], found: Iterable[Credential] = ()) -> Catalog:
     entries = list(entries)
-    executors: dict[str, Plugin] = {}
+    executors: dict[str, Executor] = {}
     for entry in entries:
-        if entry.plugin.has("executor") and entry.plugin.registration is not None:
-            executors.setdefault(entry.provider, entry.plugin)
+        if entry.plugin.has("executor") and entry.provider not in executors:
+            executors[entry.provider] = PluginExecutor(entry.plugin)
     models: dict[str, ModelRoute] = {}
     for entry in entries:
         for info in entry.models:

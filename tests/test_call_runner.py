@@ -83,7 +83,7 @@ def test_calls_to_a_shut_down_plugin_are_refused(library) -> None:
 @pytest.mark.parametrize("lang", ["c", "rust", "go"])
 def test_count_tokens_through_the_executor_adapter(example, lang: str) -> None:
     from proxy.config import parse
-    from proxy.plugins import executor
+    from proxy.executors import Call
     from proxy.runtime import Runtime
 
     config = parse(
@@ -92,13 +92,15 @@ def test_count_tokens_through_the_executor_adapter(example, lang: str) -> None:
     )
     runtime = Runtime(config)
     runtime.apply(config)
-    plugin = runtime.current.catalog.resolve(f"example-echo-{lang}").executor
+    executor = runtime.current.catalog.resolve(f"example-echo-{lang}").executor
+    assert executor is not None
     payload = json.dumps({"messages": [{"role": "user", "content": "count these three"}]})
 
     async def run() -> bytes:
-        reply = await executor.count_tokens(
-            plugin, {"Model": "m", "Payload": payload.encode()}, runtime.scopes, "req-1"
+        call = Call(
+            {"Model": "m", "Payload": payload.encode()}, "req-1", runtime.scopes, runtime.streams
         )
+        reply = await executor.count_tokens(call)
         return reply.payload
 
     try:

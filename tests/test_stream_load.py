@@ -93,9 +93,11 @@ def test_a_thousand_streams_with_disconnects_leave_nothing_behind(start_server, 
     completed, left = asyncio.run(_round(server.url, model, seed=2))
     assert completed + left == STREAMS
     after_second = _settled(pid)
-    # Pools may still add a worker or two; a leak per stream would be hundreds (about
-    # 350 of the 1,000 streams leave early in each round).
-    assert after_second["threads"] <= after_first["threads"] + 4, (after_first, after_second)
+    # A leak per stream would be hundreds (about 350 of the 1,000 streams leave early in
+    # each round). Thread pools may still grow a little: Go keeps one OS thread per cgo
+    # call that blocks at the same time (an emit waiting for a slow client), and a round
+    # with a higher peak leaves a few more idle threads behind.
+    assert after_second["threads"] <= after_first["threads"] + 32, (after_first, after_second)
     assert after_second["fds"] <= after_first["fds"] + 2, (after_first, after_second)
     # the second round reuses what the first allocated; allow for allocator noise
     assert after_second["rss_kb"] - after_first["rss_kb"] < 20_000, (after_first, after_second)

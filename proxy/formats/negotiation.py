@@ -1,4 +1,4 @@
-"""Which formats a plugin executor is spoken to in (02 §12 "format negotiation").
+"""Which formats an executor is spoken to in (02 §12 "format negotiation").
 
 Input: the client's format when the executor declares it, else the first declared input
 that the registry can translate the client's format into. Output: the client's format when
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proxy.errors import PluginCallError
+from proxy.executors import Executor, PluginExecutor
 from proxy.formats.registry import Hooks
 from proxy.plugins.plugin import Plugin
 
@@ -25,22 +26,19 @@ class Formats:
     output: str  # what the executor answers in
 
 
-def negotiate(plugin: Plugin, client_format: str, hooks: Hooks) -> Formats:
-    registration = plugin.registration
-    assert registration is not None
-    inputs, outputs = registration.input_formats, registration.output_formats
+def negotiate(executor: Executor, client_format: str, hooks: Hooks) -> Formats:
+    inputs, outputs = executor.input_formats, executor.output_formats
     if not inputs:
-        raise FormatUnsupported(f"plugin executor {plugin.id} declares no input formats")
+        raise FormatUnsupported(f"{executor.name} declares no input formats")
     if not outputs:
-        raise FormatUnsupported(f"plugin executor {plugin.id} declares no output formats")
+        raise FormatUnsupported(f"{executor.name} declares no output formats")
     chosen_input = _first(
         inputs, client_format, lambda f: hooks.request_translatable(client_format, f)
     )
     if chosen_input is None:
         raise FormatUnsupported(
-            f"plugin executor {plugin.id} does not support input format {client_format} "
-            f"(declares: {', '.join(inputs)})",
-            plugin_id=plugin.id,
+            f"{executor.name} does not support input format {client_format} "
+            f"(declares: {', '.join(inputs)})"
         )
     if client_format in outputs:
         return Formats(chosen_input, client_format)
@@ -49,9 +47,8 @@ def negotiate(plugin: Plugin, client_format: str, hooks: Hooks) -> Formats:
     chosen_output = _first(outputs, "", lambda f: hooks.response_translatable(f, client_format))
     if chosen_output is None:
         raise FormatUnsupported(
-            f"plugin executor {plugin.id} does not support output format {client_format} "
-            f"(declares: {', '.join(outputs)})",
-            plugin_id=plugin.id,
+            f"{executor.name} does not support output format {client_format} "
+            f"(declares: {', '.join(outputs)})"
         )
     return Formats(chosen_input, chosen_output)
 
@@ -64,7 +61,7 @@ def direct_ready(plugin: Plugin, client_format: str, hooks: Hooks) -> bool:
     if registration.executor_scope == "oauth":
         return False
     try:
-        negotiate(plugin, client_format, hooks)
+        negotiate(PluginExecutor(plugin), client_format, hooks)
     except FormatUnsupported:
         return False
     return True

@@ -35,6 +35,7 @@ from starlette.routing import BaseRoute, Route
 
 from proxy import config_edit
 from proxy.errors import ConfigError, ProxyError
+from proxy.executors import PluginExecutor
 from proxy.http.logins import Logins
 from proxy.plugins import executor, management
 from proxy.plugins.codec import canonical_header_key
@@ -265,7 +266,8 @@ class ManagementAPI:
         credential = next((c for c in generation.pool.by_id.values() if c.index == index), None)
         if credential is None:
             return _error(404, "auth_not_found", f"no credential with auth_index {index!r}")
-        plugin = generation.catalog.executors.get(credential.provider)
+        found = generation.catalog.executors.get(credential.provider)
+        plugin = found.plugin if isinstance(found, PluginExecutor) else None
         if plugin is None:
             return _error(
                 501, "unsupported", f"provider {credential.provider} has no plugin executor"

@@ -95,7 +95,7 @@ class Tracker:
             plugins,
             {
                 "Provider": self.target.provider,
-                "ExecutorType": "plugin:" + self.target.executor.id,
+                "ExecutorType": self.target.executor.kind,
                 "Model": self.target.model,
                 "Alias": ctx.model,
                 "APIKey": ctx.principal,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proxy.errors import PluginCallError, ProxyError
+from proxy.executors import Call
 from proxy.formats import negotiation, thinking
 from proxy.formats.negotiation import Formats
 from proxy.formats.registry import TranslationFailed
@@ -24,7 +25,7 @@ from proxy.pipeline.context import RequestContext
 from proxy.pipeline.intercept import intercept
 from proxy.pipeline.resolve import Target
 from proxy.pipeline.select import select
-from proxy.plugins import auth, executor
+from proxy.plugins import auth
 from proxy.plugins import thinking as thinking_plugins
 from proxy.plugins.plugin import Plugin
 from proxy.providers import credentials
@@ -189,7 +190,7 @@ async def _payload(
             payload = await registry.request(source, wanted, target.model, ctx.stream, payload)
         except TranslationFailed as exc:
             raise ExecutorInputError(
-                f"plugin executor {target.executor.id} needs format {wanted}: {exc}"
+                f"{target.executor.name} needs format {wanted}: {exc}"
             ) from None
     applier = ctx.generation.thinking.get(wanted)
     if applier is not None:
@@ -225,21 +226,23 @@ async def _call(
     registry = ctx.generation.registry
     output, client = attempt.formats.output, ctx.entry_format
     if not stream:
-        call = executor.count_tokens if ctx.count_tokens else executor.execute
-        reply = await call(target.executor, request, runtime.scopes, ctx.request_id)
+        call = Call(request, ctx.request_id, runtime.scopes, runtime.streams)
+        run = target.executor.count_tokens if ctx.count_tokens else target.executor.execute
+        reply = await run(call)
         body = reply.payload
         if not registry.passthrough(output, client):
             body = await registry.response(
                 output, client, target.model, attempt.original, payload, body
             )
         return Result(body, reply.headers, attempt)
-    opened = await executor.open_stream(
-        target.executor,
-        request,
-        runtime.streams,
-        runtime.scopes,
-        ctx.request_id,
-        idle_timeout=ctx.generation.config.plugins.stream_idle_timeout,
+    opened = await target.executor.open_stream(
+        Call(
+            request,
+            ctx.request_id,
+            runtime.scopes,
+            runtime.streams,
+            ctx.generation.config.plugins.stream_idle_timeout,
+        )
     )
     chunks = opened.chunks
     if not registry.passthrough(output, client):

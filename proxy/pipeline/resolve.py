@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proxy.errors import ModelNotFoundError, ProxyError
+from proxy.executors import Executor, PluginExecutor
 from proxy.formats import thinking
 from proxy.pipeline.context import RequestContext
-from proxy.plugins.plugin import Plugin
 from proxy.plugins.router import Decision
 
 
@@ -21,7 +21,7 @@ class NoExecutorError(ProxyError):
 class Target:
     provider: str  # provider key; the plugin id on direct routes
     model: str  # the model the executor is asked for
-    executor: Plugin
+    executor: Executor
     direct: bool = False  # router self/executor target: no credential, no scheduler
 
 
@@ -30,7 +30,7 @@ def resolve(ctx: RequestContext, decision: Decision | None = None) -> Target:
     if decision is not None and decision.kind != "provider":
         plugin = ctx.generation.snapshot.get(decision.target)
         assert plugin is not None  # the router checked readiness against this generation
-        return Target(plugin.id, ctx.model, plugin, direct=True)
+        return Target(plugin.id, ctx.model, PluginExecutor(plugin), direct=True)
     if decision is not None:
         executor = catalog.executors.get(decision.target)
         if executor is None:
