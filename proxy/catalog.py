@@ -56,13 +56,34 @@ class Catalog:
         }
 
 
-def build(entries: Iterable[PluginModels], found: Iterable[Credential] = ()) -> Catalog:
+@dataclass(frozen=True)
+class BuiltinProvider:
+    """A built-in upstream provider: its executor and the models it lists."""
+
+    provider: str
+    executor: Executor
+    models: tuple[dict[str, Any], ...]
+
+
+def build(
+    entries: Iterable[PluginModels],
+    found: Iterable[Credential] = (),
+    builtin: Iterable[BuiltinProvider] = (),
+) -> Catalog:
+    """Built-in providers come first: a provider served natively keeps its own executor,
+    plugins only add models to it (02 §12)."""
     entries = list(entries)
-    executors: dict[str, Executor] = {}
+    builtin = list(builtin)
+    executors: dict[str, Executor] = {b.provider: b.executor for b in builtin}
     for entry in entries:
         if entry.plugin.has("executor") and entry.provider not in executors:
             executors[entry.provider] = PluginExecutor(entry.plugin)
     models: dict[str, ModelRoute] = {}
+    for native in builtin:
+        for info in native.models:
+            models.setdefault(
+                info["ID"], ModelRoute(info["ID"], native.provider, "", info, native.executor)
+            )
     for entry in entries:
         for info in entry.models:
             if info["ID"] not in models:
@@ -70,6 +91,8 @@ def build(entries: Iterable[PluginModels], found: Iterable[Credential] = ()) -> 
                     info["ID"], entry.provider, entry.plugin.id, info, executors.get(entry.provider)
                 )
     static: dict[str, set[str]] = {}
+    for native in builtin:
+        static.setdefault(native.provider, set())
     for entry in entries:
         static.setdefault(entry.provider, set()).update(m["ID"] for m in entry.models)
     for credential in found:

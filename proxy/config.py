@@ -17,7 +17,9 @@ from typing import Any
 
 import yaml
 
+from proxy.config_reader import Reader
 from proxy.errors import ConfigError
+from proxy.providers.settings import OpenAICompat, openai_compatibility
 
 PLUGIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 DEFAULT_PORT = 8317
@@ -105,6 +107,7 @@ class Config:
     management: ManagementConfig = field(default_factory=ManagementConfig)
     auth_dir: str = "~/.cli-proxy-api"
     proxy_url: str = ""
+    openai_compatibility: tuple[OpenAICompat, ...] = ()
     routing_strategy: str = "round-robin"
     watch_interval: float = 1.0
     source: Path | None = None
@@ -142,7 +145,7 @@ def parse(text: str, source: Path | None = None) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: the top level must be a mapping of keys")
-    reader = _Reader(data)
+    reader = Reader(data)
     tls = reader.section("tls")
     plugins = reader.section("plugins")
     limits = reader.section("limits")
@@ -188,6 +191,7 @@ def parse(text: str, source: Path | None = None) -> Config:
         ),
         auth_dir=reader.string("auth-dir", "").strip() or "~/.cli-proxy-api",
         proxy_url=reader.string("proxy-url", "").strip(),
+        openai_compatibility=openai_compatibility(reader),
         routing_strategy=_strategy(routing.string("strategy", "round-robin")),
         debug=reader.boolean("debug", False),
         access_log=reader.boolean("access-log", False),
@@ -228,76 +232,7 @@ def _host(data: Mapping[str, Any]) -> str:
     return data["host"].strip() or "0.0.0.0"
 
 
-class _Reader:
-    """Typed access to one mapping, with errors that name the full key path."""
-
-    def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
-        self.data, self.prefix = data, prefix
-
-    def path(self, key: str) -> str:
-        return f"{self.prefix}{key}"
-
-    def section(self, key: str) -> _Reader:
-        value = self.data.get(key)
-        if value is None:
-            return _Reader({}, f"{self.path(key)}.")
-        if not isinstance(value, dict):
-            raise ConfigError(f"{self.path(key)}: expected a mapping")
-        return _Reader(value, f"{self.path(key)}.")
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise ConfigError(f"{self.path(key)}: expected true or false, got {value!r}")
-        return value
-
-    def string(self, key: str, default: str) -> str:
-        value = self.data.get(key, default)
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            raise ConfigError(f"{self.path(key)}: expected a string, got {value!r}")
-        return value
-
-    def integer(
-        self, key: str, default: int, low: int | None = None, high: int | None = None
-    ) -> int:
-        value = self.data.get(key, default)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{self.path(key)}: expected an integer, got {value!r}")
-        _check_range(self.path(key), value, low, high)
-        return value
-
-    def number(self, key: str, default: float, low: float | None = None) -> float:
-        value = self.data.get(key, default)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{self.path(key)}: expected a number, got {value!r}")
-        _check_range(self.path(key), value, low, None)
-        return float(value)
-
-    def string_list(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{self.path(key)}: expected a list of strings")
-        return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
-
-
-def _check_range(path: str, value: float, low: float | None, high: float | None) -> None:
-    if low is not None and value < low:
-        raise ConfigError(f"{path}: must be at least {low:g}, got {value:g}")
-    if high is not None and value > high:
-        raise ConfigError(f"{path}: must be at most {high:g}, got {value:g}")
-
-
-def _plugin_entries(plugins: _Reader, text: str, root: yaml.Node | None) -> dict[str, PluginEntry]:
+def _plugin_entries(plugins: Reader, text: str, root: yaml.Node | None) -> dict[str, PluginEntry]:
     configs = plugins.section("configs")
     nodes = _config_nodes(root)
     entries: dict[str, PluginEntry] = {}
@@ -309,7 +244,7 @@ def _plugin_entries(plugins: _Reader, text: str, root: yaml.Node | None) -> dict
             )
         if raw is not None and not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping")
-        entry = _Reader(raw or {}, f"{path}.")
+        entry = Reader(raw or {}, f"{path}.")
         enabled = entry.boolean("enabled", False)
         priority = entry.integer("priority", 0)
         entries[plugin_id] = PluginEntry(

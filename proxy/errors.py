@@ -95,3 +95,14 @@ class ModelNotFoundError(RequestError):
 class AuthenticationError(ProxyError):
     status = 401
     code = "invalid_api_key"
+
+
+class UpstreamError(ProxyError):
+    """A built-in provider's upstream answered an error. The message is the upstream's
+    body (a JSON error body reaches the client as it is, 04 §8)."""
+
+    code = "upstream_error"
+
+    def __init__(self, message: str, status: int, retry_after: float = 0.0) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after

@@ -32,7 +32,8 @@ from proxy.plugins.management import ManagementRoutes
 from proxy.plugins.plugin import Plugin
 from proxy.plugins.scopes import ScopeRegistry
 from proxy.plugins.streams import StreamRegistry
-from proxy.providers import credentials
+from proxy.providers import credentials, openai_compat
+from proxy.providers.credentials import Credential
 from proxy.providers.pool import Pool, PoolState
 
 log = logging.getLogger("cliproxy")
@@ -69,6 +70,7 @@ class Runtime:
         self.scopes = ScopeRegistry()
         self.host = PluginHost(self.runner, HostCalls(self.streams, self.scopes))
         self.notifier = Notifier(self.scopes)
+        self.upstream = openai_compat.UpstreamClients(config.proxy_url)
         self.pool_state = PoolState()
         self.current = Generation(config, Snapshot(), Catalog())
         self.last_error = ""
@@ -93,10 +95,13 @@ class Runtime:
         owners = auth.identifiers(snapshot)
         found = auth.load_credentials(snapshot, owners, summary)
         models.for_credentials(snapshot, static, owners, found, summary, self.scopes)
+        builtin = self._builtin(config)
+        for provider in builtin:
+            found += provider.credentials
         self.current = Generation(
             config,
             snapshot,
-            catalog_module.build(static, found),
+            catalog_module.build(static, found, [p.catalog for p in builtin]),
             pool=Pool(found, self.pool_state),
             hooks=Hooks.of(snapshot),
             frontend=frontend_auth.build(snapshot),
@@ -115,10 +120,33 @@ class Runtime:
         models.for_credentials(
             current.snapshot, static, current.auth_owners, found, current.host_summary, self.scopes
         )
+        builtin = self._builtin(current.config)
+        for provider in builtin:
+            found += provider.credentials
         self.current = replace(
-            current, catalog=catalog_module.build(static, found), pool=Pool(found, self.pool_state)
+            current,
+            catalog=catalog_module.build(static, found, [p.catalog for p in builtin]),
+            pool=Pool(found, self.pool_state),
         )
         return self.current
+
+    def _builtin(self, config: Config) -> list[Builtin]:
+        """The configured built-in providers (their credentials live in memory only)."""
+        self.upstream.proxy_url = config.proxy_url
+        built = []
+        for entry in config.openai_compatibility:
+            if entry.disabled:
+                continue
+            executor = openai_compat.OpenAICompatExecutor(entry, self.upstream)
+            built.append(
+                Builtin(
+                    catalog_module.BuiltinProvider(
+                        entry.provider, executor, tuple(openai_compat.model_infos(entry))
+                    ),
+                    openai_compat.credentials_of(entry),
+                )
+            )
+        return built
 
     async def reload(self) -> bool:
         """Re-reads the config file; True when a new configuration was applied."""
@@ -166,6 +194,12 @@ class Runtime:
         drained = self.host.shutdown(self.config.plugins.shutdown_timeout)
         self.runner.close()
         return drained
+
+
+@dataclass(frozen=True)
+class Builtin:
+    catalog: catalog_module.BuiltinProvider
+    credentials: list[Credential]
 
 
 def host_summary(config: Config) -> dict[str, Any]:

@@ -94,6 +94,7 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
         log.info("shutting down plugins")
         drained = await asyncio.to_thread(runtime.shutdown)
         await http.aclose()
+        await runtime.upstream.aclose()
     return drained
 
 

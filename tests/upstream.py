@@ -45,6 +45,79 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"no such page", "text/plain")
 
+    def _chat(self, request: dict) -> None:
+        """A small OpenAI chat completions API. The answer repeats the last user message.
+        Keys `good-*` work and `bad*` get 401; model `limited` gives key `good-1` a 429
+        with Retry-After; `broken` always 500; `break-stream` cuts its stream mid-way."""
+        upstream: Upstream = self.server.upstream  # type: ignore[attr-defined]
+        key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        model = request.get("model", "")
+        upstream.calls.append(
+            {"key": key, "model": model, "body": request, "headers": dict(self.headers)}
+        )
+        if not key.startswith("good-"):
+            error = {
+                "error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}
+            }
+            self._send(401, json.dumps(error).encode(), "application/json")
+            return
+        if model == "limited" and key == "good-1":
+            error = {"error": {"message": "Rate limit reached", "type": "requests"}}
+            self._send(429, json.dumps(error).encode(), "application/json", {"Retry-After": "30"})
+            return
+        if model == "broken":
+            self._send(500, b'{"error":{"message":"upstream exploded"}}', "application/json")
+            return
+        text = request["messages"][-1]["content"]
+        usage = {
+            "prompt_tokens": 5,
+            "completion_tokens": len(text.split()),
+            "total_tokens": 5 + len(text.split()),
+        }
+        if not request.get("stream"):
+            message = {"role": "assistant", "content": text}
+            answer = {
+                "id": "chatcmpl-mock",
+                "object": "chat.completion",
+                "created": 1,
+                "model": model,
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": usage,
+            }
+            self._send(200, json.dumps(answer).encode(), "application/json")
+            return
+        events = []
+        for word in text.split():
+            delta = {
+                "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}]
+            }
+            events.append(
+                {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "model": model, **delta}
+            )
+        events.append(
+            {
+                "id": "chatcmpl-mock",
+                "object": "chat.completion.chunk",
+                "model": model,
+                "choices": [],
+                "usage": usage,
+            }
+        )
+        body = (
+            b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+            + b"data: [DONE]\n\n"
+        )
+        if model == "break-stream":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(body) * 2))  # promises more than it sends
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self._send(200, body, "text/event-stream")
+
     def _trickle(self) -> None:
         """A byte every 50 ms for 20 s, unless the client goes away first (recorded)."""
         self.send_response(200)
@@ -63,6 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if self.path == "/v1/chat/completions":
+            self._chat(json.loads(body))
+            return
         echo = {
             "method": "POST",
             "body": body.decode("latin-1"),
@@ -77,6 +153,7 @@ class Upstream:
         self.server.daemon_threads = True
         self.server.upstream = self  # type: ignore[attr-defined]
         self.abandoned = threading.Event()  # a client left /slow before its end
+        self.calls: list[dict] = []  # what /v1/chat/completions was asked
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

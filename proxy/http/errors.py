@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import ujson
@@ -50,7 +51,13 @@ def error_response(error: ProxyError) -> Response:
         content = ujson.dumps({"error": error.message}).encode()
     else:
         content = openai_error_body(error)
-    return Response(content, status_code=error.status, media_type="application/json")
+    headers = None
+    retry_after = getattr(error, "retry_after", 0)  # cooldowns and upstream 429s
+    if retry_after:
+        headers = {"Retry-After": str(math.ceil(retry_after))}
+    return Response(
+        content, status_code=error.status, media_type="application/json", headers=headers
+    )
 
 
 def _terminated(rejected: Rejected) -> Response:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from proxy.errors import PluginCallError, ProxyError
+from proxy.errors import PluginCallError, ProxyError, UpstreamError
 from proxy.executors import Call
 from proxy.formats import negotiation, thinking
 from proxy.formats.negotiation import Formats
@@ -118,7 +118,7 @@ async def _attempts(
         attempt = Attempt(after.headers, after.body, credential, formats)
         try:
             return await _call_with_refresh(runtime, ctx, target, attempt, stream)
-        except PluginCallError as error:
+        except (PluginCallError, UpstreamError) as error:
             if credential is None or error.status in REQUEST_FAULTS:
                 raise
             log.info(
@@ -127,7 +127,8 @@ async def _attempts(
                 target.model,
                 error.status,
             )
-            generation.pool.cool_down(credential, target.model, error.status, 0)
+            retry_after = error.retry_after if isinstance(error, UpstreamError) else 0.0
+            generation.pool.cool_down(credential, target.model, error.status, retry_after)
             tried.add(credential.id)
             last_error = error
 
@@ -139,7 +140,7 @@ async def _call_with_refresh(
     credential = attempt.credential
     try:
         result = await _call(runtime, ctx, target, attempt, stream)
-    except PluginCallError as error:
+    except (PluginCallError, UpstreamError) as error:
         if credential is None or error.status != 401:
             raise
         renewed = await _refresh(runtime, ctx, credential)

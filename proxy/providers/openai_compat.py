@@ -1,0 +1,248 @@
+"""The built-in `openai-compatibility` provider (04 §4.1-4.2): any upstream that speaks
+OpenAI chat completions, reached with the API keys of its config entry.
+
+Each `api-key-entries[]` item is one credential of provider `openai-compatible-<name>`
+(so the pool rotates, cools down and fails over between them); each `models[]` item is a
+model clients ask for by its `alias` and the upstream knows by its `name`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import ujson
+
+from proxy.errors import UpstreamError
+from proxy.executors import Call, ExecutorReply, OpenedStream
+from proxy.plugins.codec import canonical_header_key
+from proxy.plugins.executor import Prepended
+from proxy.providers.credentials import Credential
+from proxy.providers.settings import OpenAICompat
+
+USER_AGENT = "cli-proxy-openai-compat"
+
+
+def credentials_of(entry: OpenAICompat) -> list[Credential]:
+    """One in-memory credential per API key (none written to auth-dir)."""
+    found = []
+    models = tuple(m.alias for m in entry.models)
+    if entry.prefix:
+        models += tuple(f"{entry.prefix}/{alias}" for alias in models)
+    for key in entry.keys:
+        seed = f"{entry.provider}|{entry.base_url}|{key.api_key}|{key.proxy_url}"
+        found.append(
+            Credential(
+                id=f"{entry.provider}:{hashlib.sha256(seed.encode()).hexdigest()[:12]}",
+                provider=entry.provider,
+                label=entry.name or entry.provider,
+                prefix=entry.prefix,
+                proxy_url=key.proxy_url,
+                attributes={
+                    "api_key": key.api_key,
+                    "base_url": entry.base_url,
+                    "compat_name": entry.name,
+                    "priority": str(entry.priority),
+                },
+                metadata={"type": entry.provider},
+                models=models,
+            )
+        )
+    return found
+
+
+def model_infos(entry: OpenAICompat) -> list[dict[str, Any]]:
+    aliases = [m.alias for m in entry.models]
+    if entry.prefix:
+        aliases += [f"{entry.prefix}/{alias}" for alias in aliases]
+    owner = entry.name or entry.provider
+    return [
+        {"ID": alias, "Object": "model", "OwnedBy": owner, "Type": "openai-compatibility"}
+        for alias in aliases
+    ]
+
+
+class OpenAICompatExecutor:
+    input_formats = ("openai",)
+    output_formats = ("openai",)
+
+    def __init__(self, entry: OpenAICompat, clients: UpstreamClients) -> None:
+        self.entry = entry
+        self.clients = clients
+        self.name = f"provider {entry.provider}"
+        self.kind = "openai-compatibility"
+        self.upstream_names = {m.alias: m.name for m in entry.models}
+
+    async def execute(self, call: Call) -> ExecutorReply:
+        response = await self._send(call, stream=False)
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        return ExecutorReply(body, _headers(response))
+
+    async def count_tokens(self, call: Call) -> ExecutorReply:
+        raise UpstreamError(
+            f"{self.name}: OpenAI-compatible upstreams have no token counting", status=501
+        )
+
+    async def open_stream(self, call: Call) -> OpenedStream:
+        """Waits for the first event, so a failure before it can move to another key."""
+        response = await self._send(call, stream=True)
+        events = _events(response)
+        try:
+            first = await events.__anext__()
+        except StopAsyncIteration:
+            await response.aclose()
+            raise UpstreamError(f"{self.name}: the stream ended before any event", 502) from None
+        except BaseException:
+            await events.aclose()
+            raise
+        return OpenedStream(_headers(response), Prepended(first, events))
+
+    async def _send(self, call: Call, *, stream: bool) -> httpx.Response:
+        request = call.request
+        attributes = request.get("AuthAttributes") or {}
+        body = self._body(request, stream)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            **self._entry_headers(request.get("Headers") or {}),
+        }
+        if attributes.get("api_key"):
+            headers["Authorization"] = f"Bearer {attributes['api_key']}"
+        if stream:
+            headers["Accept"] = "text/event-stream"
+        client = self.clients.for_proxy(attributes.get("proxy_url", ""))
+        url = f"{self.entry.base_url}/chat/completions"
+        try:
+            response = await client.send(
+                client.build_request("POST", url, content=body, headers=headers), stream=True
+            )
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"{self.name}: {url}: {exc or type(exc).__name__}", 502) from None
+        if response.status_code >= 400:
+            try:
+                text = (await response.aread()).decode("utf-8", "replace")
+            finally:
+                await response.aclose()
+            raise UpstreamError(
+                text or f"{self.name}: upstream answered {response.status_code}",
+                response.status_code,
+                _retry_after(response),
+            )
+        return response
+
+    def _body(self, request: dict[str, Any], stream: bool) -> bytes:
+        try:
+            payload = ujson.loads(request.get("Payload") or b"{}")
+        except ValueError:
+            raise UpstreamError(f"{self.name}: the request body is not JSON", 400) from None
+        model = str(request.get("Model") or payload.get("model") or "")
+        if self.entry.prefix and model.startswith(f"{self.entry.prefix}/"):
+            model = model[len(self.entry.prefix) + 1 :]
+        payload["model"] = self.upstream_names.get(model, model)
+        payload["stream"] = stream
+        if stream:
+            options = payload.get("stream_options")
+            payload["stream_options"] = {
+                **(options if isinstance(options, dict) else {}),
+                "include_usage": True,
+            }
+        return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
+
+    def _entry_headers(self, client_headers: dict[str, list[str]]) -> dict[str, str]:
+        """The entry's `headers`; a value `$Name` copies the client's header `Name`."""
+        out = {}
+        for name, value in self.entry.headers:
+            if value.startswith("$"):
+                copied = client_headers.get(canonical_header_key(value[1:]))
+                if copied:
+                    out[name] = copied[0]
+            else:
+                out[name] = value
+        return out
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The `data:` payloads of an SSE response, until `[DONE]` (or the end of the body);
+    an error object in the stream ends it with that error (04 §4.1)."""
+    data: list[str] = []
+    try:
+        async for line in response.aiter_lines():
+            if line.startswith("data:"):
+                data.append(line[5:].lstrip(" "))
+                continue
+            if line.strip() or not data:
+                continue  # event:, id:, comments; or a blank line with nothing pending
+            payload, data = "\n".join(data), []
+            if payload == "[DONE]":
+                return
+            _raise_stream_error(payload)
+            yield payload.encode()
+        if data and "\n".join(data) != "[DONE]":
+            payload = "\n".join(data)
+            _raise_stream_error(payload)
+            yield payload.encode()
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"upstream stream broke: {exc or type(exc).__name__}", 502) from None
+    finally:
+        await response.aclose()
+
+
+def _raise_stream_error(payload: str) -> None:
+    if '"error"' not in payload:
+        return
+    try:
+        parsed = ujson.loads(payload)
+    except ValueError:
+        raise UpstreamError(payload, 502) from None
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+        error = parsed["error"]
+        status = error.get("status") or error.get("status_code") or parsed.get("status") or 502
+        raise UpstreamError(payload, status if isinstance(status, int) else 502)
+
+
+def _headers(response: httpx.Response) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in response.headers.multi_items():
+        out.setdefault(canonical_header_key(key), []).append(value)
+    return out
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 0.0
+
+
+class UpstreamClients:
+    """httpx clients for upstream calls: connection reuse, HTTP/2 where the upstream
+    offers it (TLS), one client per proxy URL (the global `proxy-url` by default)."""
+
+    def __init__(self, proxy_url: str = "") -> None:
+        self.proxy_url = proxy_url
+        self._clients: dict[str, httpx.AsyncClient] = {}
+
+    def for_proxy(self, proxy_url: str) -> httpx.AsyncClient:
+        chosen = proxy_url or self.proxy_url
+        if chosen in ("direct", "none"):
+            chosen = ""
+        client = self._clients.get(chosen)
+        if client is None:
+            client = self._clients[chosen] = httpx.AsyncClient(
+                http2=True,
+                timeout=httpx.Timeout(600.0, connect=30.0),
+                proxy=chosen or None,
+                trust_env=chosen == "" and proxy_url not in ("direct", "none"),
+            )
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()

@@ -1,0 +1,66 @@
+"""Configuration of the built-in upstream providers (04 §4.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from proxy.config_reader import Reader
+
+
+@dataclass(frozen=True)
+class CompatModel:
+    name: str  # the upstream id
+    alias: str  # what clients ask for
+
+
+@dataclass(frozen=True)
+class CompatKey:
+    api_key: str
+    proxy_url: str = ""
+
+
+@dataclass(frozen=True)
+class OpenAICompat:
+    """One `openai-compatibility[]` entry: an OpenAI-compatible upstream."""
+
+    name: str
+    base_url: str
+    keys: tuple[CompatKey, ...]
+    models: tuple[CompatModel, ...]
+    prefix: str = ""
+    priority: int = 0
+    headers: tuple[tuple[str, str], ...] = ()
+    disabled: bool = False
+
+    @property
+    def provider(self) -> str:
+        """The provider key (04 §4.2): `openai-compatible-<name>`."""
+        name = self.name.strip().lower()
+        return f"openai-compatible-{name}" if name else "openai-compatibility"
+
+
+def openai_compatibility(reader: Reader) -> tuple[OpenAICompat, ...]:
+    entries = []
+    for item in reader.mappings("openai-compatibility"):
+        keys = tuple(
+            CompatKey(k.string("api-key", "").strip(), k.string("proxy-url", "").strip())
+            for k in item.mappings("api-key-entries")
+        )
+        models = []
+        for model in item.mappings("models"):
+            name = model.string("name", "").strip()
+            if name:
+                models.append(CompatModel(name, model.string("alias", "").strip() or name))
+        entries.append(
+            OpenAICompat(
+                name=item.string("name", "").strip(),
+                base_url=item.string("base-url", "").strip().rstrip("/"),
+                keys=keys or (CompatKey(""),),  # no entries: one key-less credential
+                models=tuple(models),
+                prefix=item.string("prefix", "").strip().strip("/"),
+                priority=item.integer("priority", 0),
+                headers=tuple(item.string_map("headers").items()),
+                disabled=item.boolean("disabled", False),
+            )
+        )
+    return tuple(entries)
