@@ -68,6 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
         if model == "broken":
             self._send(500, b'{"error":{"message":"upstream exploded"}}', "application/json")
             return
+        if model == "tool-caller":
+            self._tool_call(request, model)
+            return
         text = request["messages"][-1]["content"]
         usage = {
             "prompt_tokens": 5,
@@ -117,6 +120,42 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._send(200, body, "text/event-stream")
+
+    def _tool_call(self, request: dict, model: str) -> None:
+        """Asks for get_weather(city="Paris"), streamed in two argument pieces."""
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        }
+        if not request.get("stream"):
+            message = {"role": "assistant", "content": None, "tool_calls": [call]}
+            usage = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}
+            choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
+            answer = {"id": "chatcmpl-tool", "model": model, "choices": [choice], "usage": usage}
+            self._send(200, json.dumps(answer).encode(), "application/json")
+            return
+        first = {"name": "get_weather", "arguments": '{"city": '}
+        pieces = [
+            {"index": 0, "id": "call_1", "type": "function", "function": first},
+            {"index": 0, "function": {"arguments": '"Paris"}'}},
+        ]
+        events = [
+            {"choices": [{"index": 0, "delta": {"tool_calls": [p]}, "finish_reason": None}]}
+            for p in pieces
+        ]
+        events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+        events.append(
+            {
+                "choices": [],
+                "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12},
+            }
+        )
+        body = b"".join(
+            b"data: " + json.dumps({"id": "chatcmpl-tool", "model": model, **e}).encode() + b"\n\n"
+            for e in events
+        )
+        self._send(200, body + b"data: [DONE]\n\n", "text/event-stream")
 
     def _trickle(self) -> None:
         """A byte every 50 ms for 20 s, unless the client goes away first (recorded)."""

@@ -48,15 +48,16 @@ IDENTITY = Translator(
     stream=_identity_stream,
 )
 
-# (from, to) -> translator. Same-format pairs are identities; the formats issue adds the
-# translators between openai, openai-response, claude and gemini here.
+# (client format, upstream format) -> the translator of that pair: its request function
+# goes client -> upstream, its response functions upstream -> client. Same-format pairs are
+# identities. Translator modules register themselves (proxy/formats/__init__.py).
 NATIVE: dict[tuple[str, str], Translator] = {}
 
 
-def native(source: str, target: str) -> Translator | None:
-    if source == target:
+def native(client: str, upstream: str) -> Translator | None:
+    if client == upstream:
         return IDENTITY
-    return NATIVE.get((source, target))
+    return NATIVE.get((client, upstream))
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,9 @@ class Hooks:
         return native(source, target) is not None or bool(self.request_translators)
 
     def response_translatable(self, source: str, target: str) -> bool:
-        """Any active response translator plugin makes every pair available (pitfall 12)."""
-        return native(source, target) is not None or bool(self.response_translators)
+        """Any active response translator plugin makes every pair available (pitfall 12).
+        `source` is the upstream's format, `target` the client's."""
+        return native(target, source) is not None or bool(self.response_translators)
 
 
 class TranslationFailed(Exception):
@@ -133,13 +135,13 @@ class Registry:
             "OriginalRequest": original,
             "TranslatedRequest": sent,
         }
-        frames = await self._translate(transform, body, native(source, target), None)
+        frames = await self._translate(transform, body, native(target, source), None)
         return frames[0] if frames else b""
 
     def stream(
         self, source: str, target: str, model: str, original: bytes, sent: bytes
     ) -> StreamTranslation:
-        translator = native(source, target)
+        translator = native(target, source)
         transform = {
             "FromFormat": source,
             "ToFormat": target,

@@ -122,6 +122,7 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route(
                 "/v1/chat/completions", routes.Endpoint(routes.chat_completions), methods=["POST"]
             ),
+            Route("/v1/messages", routes.Endpoint(routes.claude_messages), methods=["POST"]),
             Route(
                 "/v1/messages/count_tokens",
                 routes.Endpoint(routes.claude_count_tokens),

@@ -43,14 +43,52 @@ def openai_error_body(error: ProxyError) -> bytes:
     return ujson.dumps({"error": body}, ensure_ascii=False).encode()
 
 
-def error_response(error: ProxyError) -> Response:
+_CLAUDE_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+
+
+def claude_error_body(error: ProxyError) -> bytes:
+    """`{"type":"error","error":{"type","message"}}` (04 §8); an upstream's JSON error body
+    contributes its message."""
+    message = error.message
+    stripped = message.strip()
+    if stripped.startswith("{"):
+        try:
+            parsed = ujson.loads(stripped)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and parsed.get("type") == "error":
+            return stripped.encode()  # already a Claude error
+        inner = parsed.get("error") if isinstance(parsed, dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            message = inner["message"]
+    kind = _CLAUDE_TYPES.get(
+        error.status, "api_error" if error.status >= 500 else "invalid_request_error"
+    )
+    return ujson.dumps(
+        {"type": "error", "error": {"type": kind, "message": message}}, ensure_ascii=False
+    ).encode()
+
+
+def error_body(error: ProxyError, client_format: str) -> bytes:
+    return claude_error_body(error) if client_format == "claude" else openai_error_body(error)
+
+
+def error_response(error: ProxyError, client_format: str = "openai") -> Response:
     if isinstance(error, Rejected):
         return _terminated(error)
     if isinstance(error, AuthenticationError):
         # API-key failures carry a plain string under "error" (04 §2).
         content = ujson.dumps({"error": error.message}).encode()
     else:
-        content = openai_error_body(error)
+        content = error_body(error, client_format)
     headers = None
     retry_after = getattr(error, "retry_after", 0)  # cooldowns and upstream 429s
     if retry_after:

@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from proxy.errors import ProxyError
 from proxy.http.errors import error_response
-from proxy.http.sse import openai_stream, until_disconnect
+from proxy.http.sse import stream_response, until_disconnect
 from proxy.pipeline.authenticate import authenticate, needs_body
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.parse import parse_json_request, read_body
@@ -94,8 +94,7 @@ async def _read(request: Request, ctx: RequestContext) -> None:
 
 
 async def _model_request(request: Request, entry_format: str, count_tokens: bool) -> Response:
-    """One model execution in `entry_format`; errors in the OpenAI shape for now (the
-    formats issue renders each format's own)."""
+    """One model execution in `entry_format`, answered and failed in that format."""
     runtime = _runtime(request)
     ctx = context(request, entry_format)
     ctx.count_tokens = count_tokens
@@ -109,18 +108,23 @@ async def _model_request(request: Request, entry_format: str, count_tokens: bool
             await _read(request, ctx)
         parse_json_request(ctx)
         if ctx.stream and not count_tokens:
-            return await openai_stream(run_stream(runtime, ctx), request)
+            return await stream_response(run_stream(runtime, ctx), request, entry_format)
         # a client that leaves cancels the execution: the plugin's scope ends, and with it
         # the HTTP requests and nested runs the plugin started for this request
         reply = await until_disconnect(run(runtime, ctx), request)
     except ProxyError as error:
-        return error_response(error)
+        return error_response(error, entry_format)
     headers = {k: ", ".join(v) for k, v in reply.headers.items()} if reply.headers else None
     return Response(reply.body, media_type="application/json", headers=headers)
 
 
 async def chat_completions(request: Request) -> Response:
     return await _model_request(request, "openai", count_tokens=False)
+
+
+async def claude_messages(request: Request) -> Response:
+    """`POST /v1/messages`: Anthropic Messages clients."""
+    return await _model_request(request, "claude", count_tokens=False)
 
 
 async def claude_count_tokens(request: Request) -> Response:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from proxy.errors import ProxyError
-from proxy.http.errors import error_response, openai_error_body
+from proxy.http.errors import claude_error_body, error_response, openai_error_body
 from proxy.pipeline.parse import ClientGone
 from proxy.pipeline.respond import StreamReply
 
@@ -55,17 +55,21 @@ async def until_disconnect(work: Coroutine[Any, Any, T], request: Request) -> T:
         watcher.cancel()
 
 
-async def openai_stream(start: Coroutine[Any, Any, StreamReply], request: Request) -> Response:
+async def stream_response(
+    start: Coroutine[Any, Any, StreamReply], request: Request, client_format: str
+) -> Response:
     """`start` runs the pipeline up to the first chunk; the head goes out after it."""
     try:
         reply = await until_disconnect(start, request)
     except ProxyError as error:
-        return error_response(error)
+        return error_response(error, client_format)
     headers = {**SSE_HEADERS, **{k: ", ".join(v) for k, v in reply.headers.items()}}
-    return StreamingResponse(_frames(reply.chunks), media_type="text/event-stream", headers=headers)
+    frames = _claude_frames if client_format == "claude" else _openai_frames
+    return StreamingResponse(frames(reply.chunks), media_type="text/event-stream", headers=headers)
 
 
-async def _frames(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _openai_frames(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Each chunk is one JSON object: `data: ` framing, then `[DONE]`."""
     try:
         async for payload in chunks:
             yield b"data: " + payload + b"\n\n"
@@ -73,5 +77,17 @@ async def _frames(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     except ProxyError as error:
         log.warning("stream failed after it started: %s", error.message)
         yield b"data: " + openai_error_body(error) + b"\n\n"
+    finally:
+        await chunks.aclose()
+
+
+async def _claude_frames(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Each chunk is already a whole `event:`/`data:` block; errors are an `error` event."""
+    try:
+        async for payload in chunks:
+            yield payload
+    except ProxyError as error:
+        log.warning("stream failed after it started: %s", error.message)
+        yield b"event: error\ndata: " + claude_error_body(error) + b"\n\n"
     finally:
         await chunks.aclose()
