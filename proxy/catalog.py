@@ -10,6 +10,7 @@ catalog under the credential's provider.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,31 @@ class Catalog:
     def resolve(self, model: str) -> ModelRoute | None:
         return self.models.get(model)
 
+    def anthropic_list(self) -> dict[str, Any]:
+        """The Anthropic shape, sorted by display name then id (04 §1.4)."""
+        rows = sorted(
+            (
+                {
+                    "id": r.id,
+                    "object": "model",
+                    "owned_by": r.info.get("OwnedBy") or r.provider,
+                    "created_at": _rfc3339(r.info.get("Created") or 0),
+                    "type": "model",
+                    "display_name": r.info.get("DisplayName") or r.id,
+                    "max_input_tokens": r.info.get("InputTokenLimit") or 200000,
+                    "max_tokens": r.info.get("OutputTokenLimit") or 64000,
+                }
+                for r in self.models.values()
+            ),
+            key=lambda row: (row["display_name"], row["id"]),
+        )
+        return {
+            "data": rows,
+            "has_more": False,
+            "first_id": rows[0]["id"] if rows else None,
+            "last_id": rows[-1]["id"] if rows else None,
+        }
+
     def openai_list(self) -> dict[str, Any]:
         return {
             "object": "list",
@@ -63,6 +89,10 @@ class BuiltinProvider:
     provider: str
     executor: Executor
     models: tuple[dict[str, Any], ...]
+
+
+def _rfc3339(created: int) -> str:
+    return dt.datetime.fromtimestamp(created, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build(

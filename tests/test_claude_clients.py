@@ -127,3 +127,12 @@ def test_errors_come_back_in_the_claude_shape(claude):
         unknown.json()["type"] == "error"
         and unknown.json()["error"]["type"] == "invalid_request_error"
     )
+
+
+def test_anthropic_clients_get_the_anthropic_model_list(claude):
+    client, _ = claude
+    models = client.models.list()
+    ids = [m.id for m in models.data]
+    assert "mock-model" in ids and ids == sorted(ids)  # display names default to ids
+    first = models.data[0]
+    assert first.type == "model" and first.display_name

@@ -82,7 +82,11 @@ async def list_models(request: Request) -> Response:
         await authenticate(ctx)
     except ProxyError as error:
         return error_response(error)
-    return _json(ctx.generation.catalog.openai_list())
+    catalog = ctx.generation.catalog
+    anthropic = "Anthropic-Version" in ctx.headers or (
+        ctx.headers.get("User-Agent", [""])[0].startswith("claude-cli")
+    )
+    return _json(catalog.anthropic_list() if anthropic else catalog.openai_list())
 
 
 async def _read(request: Request, ctx: RequestContext) -> None:
