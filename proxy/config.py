@@ -19,7 +19,7 @@ import yaml
 
 from proxy.config_reader import Reader
 from proxy.errors import ConfigError
-from proxy.providers.settings import OpenAICompat, openai_compatibility
+from proxy.providers.settings import APIKeyEntry, OpenAICompat, api_keys, openai_compatibility
 
 PLUGIN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 DEFAULT_PORT = 8317
@@ -108,6 +108,7 @@ class Config:
     auth_dir: str = "~/.cli-proxy-api"
     proxy_url: str = ""
     openai_compatibility: tuple[OpenAICompat, ...] = ()
+    claude_api_keys: tuple[APIKeyEntry, ...] = ()
     routing_strategy: str = "round-robin"
     watch_interval: float = 1.0
     source: Path | None = None
@@ -192,6 +193,7 @@ def parse(text: str, source: Path | None = None) -> Config:
         auth_dir=reader.string("auth-dir", "").strip() or "~/.cli-proxy-api",
         proxy_url=reader.string("proxy-url", "").strip(),
         openai_compatibility=openai_compatibility(reader),
+        claude_api_keys=api_keys(reader, "claude-api-key", "https://api.anthropic.com"),
         routing_strategy=_strategy(routing.string("strategy", "round-robin")),
         debug=reader.boolean("debug", False),
         access_log=reader.boolean("access-log", False),

@@ -32,7 +32,7 @@ from proxy.plugins.management import ManagementRoutes
 from proxy.plugins.plugin import Plugin
 from proxy.plugins.scopes import ScopeRegistry
 from proxy.plugins.streams import StreamRegistry
-from proxy.providers import credentials, openai_compat
+from proxy.providers import claude_api, credentials, openai_compat, upstream
 from proxy.providers.credentials import Credential
 from proxy.providers.pool import Pool, PoolState
 
@@ -70,7 +70,7 @@ class Runtime:
         self.scopes = ScopeRegistry()
         self.host = PluginHost(self.runner, HostCalls(self.streams, self.scopes))
         self.notifier = Notifier(self.scopes)
-        self.upstream = openai_compat.UpstreamClients(config.proxy_url)
+        self.upstream = upstream.UpstreamClients(config.proxy_url)
         self.pool_state = PoolState()
         self.current = Generation(config, Snapshot(), Catalog())
         self.last_error = ""
@@ -144,6 +144,17 @@ class Runtime:
                         entry.provider, executor, tuple(openai_compat.model_infos(entry))
                     ),
                     openai_compat.credentials_of(entry),
+                )
+            )
+        if config.claude_api_keys:
+            entries = config.claude_api_keys
+            executor = claude_api.ClaudeExecutor(entries, self.upstream)
+            built.append(
+                Builtin(
+                    catalog_module.BuiltinProvider(
+                        claude_api.PROVIDER, executor, tuple(claude_api.model_infos(entries))
+                    ),
+                    claude_api.credentials_of(entries),
                 )
             )
         return built

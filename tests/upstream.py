@@ -121,6 +121,101 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, body, "text/event-stream")
 
+    def _messages(self, request: dict) -> None:
+        """A small Anthropic Messages API: the answer repeats the last user text; model
+        `tool-caller` asks for get_weather(city="Paris"). The key must be `good-*`."""
+        upstream: Upstream = self.server.upstream  # type: ignore[attr-defined]
+        key = self.headers.get("X-Api-Key") or self.headers.get("Authorization", "").removeprefix(
+            "Bearer "
+        )
+        upstream.calls.append(
+            {
+                "key": key,
+                "model": request.get("model"),
+                "body": request,
+                "headers": dict(self.headers),
+            }
+        )
+        if not key.startswith("good-"):
+            error = {
+                "type": "error",
+                "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+            }
+            self._send(401, json.dumps(error).encode(), "application/json")
+            return
+        last = request["messages"][-1]["content"]
+        text = (
+            last
+            if isinstance(last, str)
+            else " ".join(b.get("text", "") for b in last if b.get("type") == "text")
+        )
+        usage = {"input_tokens": 4, "output_tokens": len(text.split())}
+        if request.get("model") == "tool-caller":
+            content = [
+                {
+                    "type": "tool_use",
+                    "id": "toolu_1",
+                    "name": "get_weather",
+                    "input": {"city": "Paris"},
+                }
+            ]
+            stop = "tool_use"
+        else:
+            content, stop = [{"type": "text", "text": text}], "end_turn"
+        message = {
+            "id": "msg_mock",
+            "type": "message",
+            "role": "assistant",
+            "model": request.get("model"),
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        if not request.get("stream"):
+            self._send(200, json.dumps(message).encode(), "application/json")
+            return
+        events = [
+            (
+                "message_start",
+                {
+                    "type": "message_start",
+                    "message": {**message, "content": [], "stop_reason": None},
+                },
+            )
+        ]
+        if stop == "tool_use":
+            block = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}
+            deltas = [
+                {"type": "input_json_delta", "partial_json": '{"city": '},
+                {"type": "input_json_delta", "partial_json": '"Paris"}'},
+            ]
+        else:
+            block = {"type": "text", "text": ""}
+            deltas = [{"type": "text_delta", "text": word + " "} for word in text.split()]
+        events.append(
+            (
+                "content_block_start",
+                {"type": "content_block_start", "index": 0, "content_block": block},
+            )
+        )
+        events += [
+            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": d})
+            for d in deltas
+        ]
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": 0}))
+        events.append(
+            (
+                "message_delta",
+                {"type": "message_delta", "delta": {"stop_reason": stop}, "usage": usage},
+            )
+        )
+        events.append(("message_stop", {"type": "message_stop"}))
+        body = b"".join(
+            f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events
+        )
+        self._send(200, body, "text/event-stream")
+
     def _tool_call(self, request: dict, model: str) -> None:
         """Asks for get_weather(city="Paris"), streamed in two argument pieces."""
         call = {
@@ -177,6 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if self.path == "/v1/chat/completions":
             self._chat(json.loads(body))
+            return
+        if self.path.startswith("/v1/messages"):
+            self._messages(json.loads(body))
             return
         echo = {
             "method": "POST",

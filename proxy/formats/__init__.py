@@ -3,4 +3,4 @@
 Importing this package registers the native translators with the registry.
 """
 
-from proxy.formats import claude_openai  # noqa: F401  (registers claude <-> openai)
+from proxy.formats import claude_openai, openai_claude  # noqa: F401  (register themselves)

@@ -19,6 +19,7 @@ from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
 from proxy.plugins.codec import canonical_header_key
 from proxy.plugins.executor import Prepended
+from proxy.providers import upstream
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import OpenAICompat
 
@@ -68,7 +69,7 @@ class OpenAICompatExecutor:
     input_formats = ("openai",)
     output_formats = ("openai",)
 
-    def __init__(self, entry: OpenAICompat, clients: UpstreamClients) -> None:
+    def __init__(self, entry: OpenAICompat, clients: upstream.UpstreamClients) -> None:
         self.entry = entry
         self.clients = clients
         self.name = f"provider {entry.provider}"
@@ -81,7 +82,7 @@ class OpenAICompatExecutor:
             body = await response.aread()
         finally:
             await response.aclose()
-        return ExecutorReply(body, _headers(response))
+        return ExecutorReply(body, upstream.response_headers(response))
 
     async def count_tokens(self, call: Call) -> ExecutorReply:
         raise UpstreamError(
@@ -100,7 +101,7 @@ class OpenAICompatExecutor:
         except BaseException:
             await events.aclose()
             raise
-        return OpenedStream(_headers(response), Prepended(first, events))
+        return OpenedStream(upstream.response_headers(response), Prepended(first, events))
 
     async def _send(self, call: Call, *, stream: bool) -> httpx.Response:
         request = call.request
@@ -116,24 +117,9 @@ class OpenAICompatExecutor:
         if stream:
             headers["Accept"] = "text/event-stream"
         client = self.clients.for_proxy(attributes.get("proxy_url", ""))
-        url = f"{self.entry.base_url}/chat/completions"
-        try:
-            response = await client.send(
-                client.build_request("POST", url, content=body, headers=headers), stream=True
-            )
-        except httpx.HTTPError as exc:
-            raise UpstreamError(f"{self.name}: {url}: {exc or type(exc).__name__}", 502) from None
-        if response.status_code >= 400:
-            try:
-                text = (await response.aread()).decode("utf-8", "replace")
-            finally:
-                await response.aclose()
-            raise UpstreamError(
-                text or f"{self.name}: upstream answered {response.status_code}",
-                response.status_code,
-                _retry_after(response),
-            )
-        return response
+        return await upstream.post(
+            client, f"{self.entry.base_url}/chat/completions", headers, body, self.name
+        )
 
     def _body(self, request: dict[str, Any], stream: bool) -> bytes:
         try:
@@ -203,46 +189,3 @@ def _raise_stream_error(payload: str) -> None:
         error = parsed["error"]
         status = error.get("status") or error.get("status_code") or parsed.get("status") or 502
         raise UpstreamError(payload, status if isinstance(status, int) else 502)
-
-
-def _headers(response: httpx.Response) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in response.headers.multi_items():
-        out.setdefault(canonical_header_key(key), []).append(value)
-    return out
-
-
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return 0.0
-
-
-class UpstreamClients:
-    """httpx clients for upstream calls: connection reuse, HTTP/2 where the upstream
-    offers it (TLS), one client per proxy URL (the global `proxy-url` by default)."""
-
-    def __init__(self, proxy_url: str = "") -> None:
-        self.proxy_url = proxy_url
-        self._clients: dict[str, httpx.AsyncClient] = {}
-
-    def for_proxy(self, proxy_url: str) -> httpx.AsyncClient:
-        chosen = proxy_url or self.proxy_url
-        if chosen in ("direct", "none"):
-            chosen = ""
-        client = self._clients.get(chosen)
-        if client is None:
-            client = self._clients[chosen] = httpx.AsyncClient(
-                http2=True,
-                timeout=httpx.Timeout(600.0, connect=30.0),
-                proxy=chosen or None,
-                trust_env=chosen == "" and proxy_url not in ("direct", "none"),
-            )
-        return client
-
-    async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()

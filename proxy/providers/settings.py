@@ -64,3 +64,45 @@ def openai_compatibility(reader: Reader) -> tuple[OpenAICompat, ...]:
             )
         )
     return tuple(entries)
+
+
+@dataclass(frozen=True)
+class APIKeyEntry:
+    """One `claude-api-key[]` (and, later, gemini/codex) entry: one credential."""
+
+    api_key: str
+    base_url: str
+    models: tuple[CompatModel, ...] = ()
+    prefix: str = ""
+    priority: int = 0
+    proxy_url: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def api_keys(reader: Reader, key: str, default_base_url: str) -> tuple[APIKeyEntry, ...]:
+    entries = []
+    for item in reader.mappings(key):
+        api_key = item.string("api-key", "").strip()
+        base_url = item.string("base-url", "").strip().rstrip("/")
+        if not api_key and not base_url:
+            continue  # 04 §4.2: an entry with neither is skipped
+        models = tuple(
+            CompatModel(
+                m.string("name", "").strip(),
+                m.string("alias", "").strip() or m.string("name", "").strip(),
+            )
+            for m in item.mappings("models")
+            if m.string("name", "").strip()
+        )
+        entries.append(
+            APIKeyEntry(
+                api_key=api_key,
+                base_url=base_url or default_base_url,
+                models=models,
+                prefix=item.string("prefix", "").strip().strip("/"),
+                priority=item.integer("priority", 0),
+                proxy_url=item.string("proxy-url", "").strip(),
+                headers=tuple(item.string_map("headers").items()),
+            )
+        )
+    return tuple(entries)

@@ -1,0 +1,183 @@
+"""The built-in `claude` provider with API keys (`claude-api-key[]`, 04 §4.1): the
+Anthropic Messages API, or anything that speaks it at another `base-url`.
+
+Each entry is one credential of provider `claude`. Keys for api.anthropic.com go in
+`x-api-key`; other hosts get `Authorization: Bearer`. Streams are handed on as whole SSE
+events, which is what Claude clients are sent and what the translators read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import ujson
+
+from proxy.errors import UpstreamError
+from proxy.executors import Call, ExecutorReply, OpenedStream
+from proxy.plugins.executor import Prepended
+from proxy.providers import upstream
+from proxy.providers.credentials import Credential
+from proxy.providers.settings import APIKeyEntry
+
+PROVIDER = "claude"
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+ANTHROPIC_VERSION = "2023-06-01"
+# Listed when an entry names no models (a small static catalog; 04 §4.3).
+DEFAULT_MODELS = ("claude-opus-4-1", "claude-sonnet-4-5", "claude-haiku-4-5")
+_ERROR_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}
+
+
+def _aliases(entry: APIKeyEntry) -> tuple[str, ...]:
+    aliases = tuple(m.alias for m in entry.models) or DEFAULT_MODELS
+    if entry.prefix:
+        aliases += tuple(f"{entry.prefix}/{alias}" for alias in aliases)
+    return aliases
+
+
+def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
+    found = []
+    for entry in entries:
+        seed = f"{PROVIDER}|{entry.base_url}|{entry.api_key}|{entry.proxy_url}|{entry.prefix}"
+        found.append(
+            Credential(
+                id=f"{PROVIDER}:{hashlib.sha256(seed.encode()).hexdigest()[:12]}",
+                provider=PROVIDER,
+                label=PROVIDER,
+                prefix=entry.prefix,
+                proxy_url=entry.proxy_url,
+                attributes={
+                    "api_key": entry.api_key,
+                    "base_url": entry.base_url,
+                    "priority": str(entry.priority),
+                },
+                metadata={"type": PROVIDER},
+                models=_aliases(entry),
+            )
+        )
+    return found
+
+
+def model_infos(entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
+    seen = dict.fromkeys(alias for entry in entries for alias in _aliases(entry))
+    return [
+        {"ID": alias, "Object": "model", "OwnedBy": "anthropic", "Type": PROVIDER} for alias in seen
+    ]
+
+
+class ClaudeExecutor:
+    input_formats = ("claude",)
+    output_formats = ("claude",)
+
+    def __init__(self, entries: tuple[APIKeyEntry, ...], clients: upstream.UpstreamClients) -> None:
+        self.entries = {(e.base_url, e.api_key): e for e in entries}
+        self.clients = clients
+        self.name = f"provider {PROVIDER}"
+        self.kind = PROVIDER
+
+    async def execute(self, call: Call) -> ExecutorReply:
+        response = await self._send(call, stream=False)
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        return ExecutorReply(body, upstream.response_headers(response))
+
+    async def count_tokens(self, call: Call) -> ExecutorReply:
+        response = await self._send(call, stream=False, path="/v1/messages/count_tokens")
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        return ExecutorReply(body, upstream.response_headers(response))
+
+    async def open_stream(self, call: Call) -> OpenedStream:
+        response = await self._send(call, stream=True)
+        events = _events(response)
+        try:
+            first = await events.__anext__()
+        except StopAsyncIteration:
+            await response.aclose()
+            raise UpstreamError(f"{self.name}: the stream ended before any event", 502) from None
+        except BaseException:
+            await events.aclose()
+            raise
+        return OpenedStream(upstream.response_headers(response), Prepended(first, events))
+
+    async def _send(
+        self, call: Call, *, stream: bool, path: str = "/v1/messages"
+    ) -> httpx.Response:
+        request = call.request
+        attributes = request.get("AuthAttributes") or {}
+        base = attributes.get("base_url") or DEFAULT_BASE_URL
+        entry = self.entries.get((base, attributes.get("api_key", "")))
+        client_version = (request.get("Headers") or {}).get("Anthropic-Version")
+        headers = {
+            "Content-Type": "application/json",
+            "Anthropic-Version": client_version[0] if client_version else ANTHROPIC_VERSION,
+            **dict(entry.headers if entry else ()),
+        }
+        key = attributes.get("api_key", "")
+        if key and "api.anthropic.com" in base:
+            headers["X-Api-Key"] = key
+        elif key:
+            headers["Authorization"] = f"Bearer {key}"
+        if stream:
+            headers["Accept"] = "text/event-stream"
+        body = self._body(request, entry, stream, counting=path.endswith("count_tokens"))
+        client = self.clients.for_proxy(attributes.get("proxy_url", ""))
+        query = "?beta=true" if path == "/v1/messages" else ""
+        return await upstream.post(client, f"{base}{path}{query}", headers, body, self.name)
+
+    def _body(
+        self, request: dict[str, Any], entry: APIKeyEntry | None, stream: bool, counting: bool
+    ) -> bytes:
+        try:
+            payload = ujson.loads(request.get("Payload") or b"{}")
+        except ValueError:
+            raise UpstreamError(f"{self.name}: the request body is not JSON", 400) from None
+        model = str(request.get("Model") or payload.get("model") or "")
+        if entry is not None:
+            if entry.prefix and model.startswith(f"{entry.prefix}/"):
+                model = model[len(entry.prefix) + 1 :]
+            model = {m.alias: m.name for m in entry.models}.get(model, model)
+        payload["model"] = model
+        if not counting:
+            payload["stream"] = stream
+        return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[bytes]:
+    """Whole SSE events (`event:` and `data:` lines, then a blank line); an `error` event
+    ends the stream with that error."""
+    lines: list[str] = []
+    try:
+        async for line in response.aiter_lines():
+            if line.strip():
+                lines.append(line)
+                continue
+            if not lines:
+                continue
+            block, lines = lines, []
+            _raise_error(block)
+            yield ("\n".join(block) + "\n\n").encode()
+        if lines:
+            _raise_error(lines)
+            yield ("\n".join(lines) + "\n\n").encode()
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"upstream stream broke: {exc or type(exc).__name__}", 502) from None
+    finally:
+        await response.aclose()
+
+
+def _raise_error(block: list[str]) -> None:
+    if not any(line.startswith("event: error") or line.startswith("event:error") for line in block):
+        return
+    data = "".join(line[5:].strip() for line in block if line.startswith("data:"))
+    try:
+        kind = ((ujson.loads(data) or {}).get("error") or {}).get("type", "")
+    except (ValueError, AttributeError):
+        kind = ""
+    raise UpstreamError(data or "upstream stream error", _ERROR_STATUS.get(kind, 502))

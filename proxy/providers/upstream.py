@@ -1,0 +1,76 @@
+"""What every built-in provider needs to talk to its upstream: pooled httpx clients (per
+proxy URL), one POST that turns an error status into an UpstreamError carrying the
+upstream's body and Retry-After, and the response headers by canonical name."""
+
+from __future__ import annotations
+
+import httpx
+
+from proxy.errors import UpstreamError
+from proxy.plugins.codec import canonical_header_key
+
+
+async def post(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], body: bytes, who: str
+) -> httpx.Response:
+    """The streamed response of a successful POST; its body is the caller's to read."""
+    try:
+        response = await client.send(
+            client.build_request("POST", url, content=body, headers=headers), stream=True
+        )
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"{who}: {url}: {exc or type(exc).__name__}", 502) from None
+    if response.status_code >= 400:
+        try:
+            text = (await response.aread()).decode("utf-8", "replace")
+        finally:
+            await response.aclose()
+        raise UpstreamError(
+            text or f"{who}: upstream answered {response.status_code}",
+            response.status_code,
+            _retry_after(response),
+        )
+    return response
+
+
+def response_headers(response: httpx.Response) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in response.headers.multi_items():
+        out.setdefault(canonical_header_key(key), []).append(value)
+    return out
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 0.0
+
+
+class UpstreamClients:
+    """httpx clients for upstream calls: connection reuse, HTTP/2 where the upstream
+    offers it (TLS), one client per proxy URL (the global `proxy-url` by default)."""
+
+    def __init__(self, proxy_url: str = "") -> None:
+        self.proxy_url = proxy_url
+        self._clients: dict[str, httpx.AsyncClient] = {}
+
+    def for_proxy(self, proxy_url: str) -> httpx.AsyncClient:
+        chosen = proxy_url or self.proxy_url
+        if chosen in ("direct", "none"):
+            chosen = ""
+        client = self._clients.get(chosen)
+        if client is None:
+            client = self._clients[chosen] = httpx.AsyncClient(
+                http2=True,
+                timeout=httpx.Timeout(600.0, connect=30.0),
+                proxy=chosen or None,
+                trust_env=chosen == "" and proxy_url not in ("direct", "none"),
+            )
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
