@@ -117,13 +117,13 @@ print(lib.call("test.frees", b"").data.decode())
 
 def test_executor_without_the_client_format_is_a_clear_502(start_server, test_plugins) -> None:
     server = start_server(
-        plugin_config({"testplugin": (test_plugins["testplugin"], "register: claude-only")})
+        plugin_config({"testplugin": (test_plugins["testplugin"], "register: made-up-only")})
     )
     with httpx.Client(base_url=server.url) as client:
         response = client.post("/v1/chat/completions", json=_chat("test-ok"))
     assert response.status_code == 502, response.text
     assert response.json()["error"]["message"] == (
-        "plugin executor testplugin does not support input format openai (declares: claude)"
+        "plugin executor testplugin does not support input format openai (declares: made-up)"
     )
 
 

@@ -187,7 +187,7 @@ static int handle_register(const cpx_json *request, cliproxy_buffer *response) {
         {"no-capabilities", "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{}}}"},
         {"no-metadata", "{\"ok\":true,\"result\":{\"schema_version\":1,\"metadata\":{\"Name\":\"t\"},\"capabilities\":{\"executor\":true}}}"},
         {"schema-4", "{\"ok\":true,\"result\":{\"schema_version\":4,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"executor\":true}}}"},
-        {"claude-only", "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,\"executor\":true,\"executor_input_formats\":[\"anthropic\"],\"executor_output_formats\":[\"claude\",\"none\"]}}}"},
+        {"made-up-only", "{\"ok\":true,\"result\":{\"schema_version\":3,\"metadata\":{\"Name\":\"t\",\"Version\":\"1\",\"Author\":\"a\",\"GitHubRepository\":\"r\"},\"capabilities\":{\"model_provider\":true,\"executor\":true,\"executor_input_formats\":[\"made-up\",\"none\",\"\"],\"executor_output_formats\":[\"made-up\"]}}}"},
         {"wrong-types", "{\"ok\":true,\"result\":{\"schema_version\":\"one\",\"metadata\":{},\"capabilities\":{}}}"},
     };
     for (size_t i = 0; i < sizeof broken / sizeof *broken; i++)
