@@ -101,6 +101,17 @@ def test_plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
+def upstream():
+    """The outside world: a local HTTP server (tests/upstream.py) with OpenAI and Claude
+    APIs and plain pages."""
+    from tests.upstream import Upstream
+
+    server = Upstream()
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def marker_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Where the test plugin writes markers and waits for gates (CLIPROXY_TEST_DIR)."""
     directory = tmp_path / "markers"

@@ -8,14 +8,6 @@ import httpx
 import pytest
 
 from tests.test_openai_compat import _config
-from tests.upstream import Upstream
-
-
-@pytest.fixture
-def upstream():
-    server = Upstream()
-    yield server
-    server.close()
 
 
 @pytest.fixture

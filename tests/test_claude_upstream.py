@@ -10,14 +10,6 @@ import openai
 import pytest
 
 from tests.conftest import plugin_config
-from tests.upstream import Upstream
-
-
-@pytest.fixture
-def upstream():
-    server = Upstream()
-    yield server
-    server.close()
 
 
 @pytest.fixture

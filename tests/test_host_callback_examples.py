@@ -7,14 +7,6 @@ import httpx
 import pytest
 
 from tests.conftest import LANGS, plugin_config
-from tests.upstream import Upstream
-
-
-@pytest.fixture
-def upstream():
-    server = Upstream()
-    yield server
-    server.close()
 
 
 @pytest.mark.parametrize("lang", LANGS)

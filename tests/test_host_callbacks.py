@@ -11,14 +11,7 @@ import pytest
 
 from tests.capability_helpers import chat, content, write_credential
 from tests.conftest import certificate, plugin_config
-from tests.upstream import BIG, Upstream
-
-
-@pytest.fixture
-def upstream():
-    server = Upstream()
-    yield server
-    server.close()
+from tests.upstream import BIG
 
 
 def host_calls(server, calls: list, from_thread: bool = False) -> list[dict]:

@@ -12,13 +12,6 @@ from tests.conftest import plugin_config
 from tests.upstream import Upstream
 
 
-@pytest.fixture
-def upstream():
-    server = Upstream()
-    yield server
-    server.close()
-
-
 def _config(upstream: Upstream, keys: list[str], extra: str = "") -> str:
     entries = "\n".join(f"      - api-key: {key}" for key in keys)
     provider = f"""openai-compatibility:

@@ -17,7 +17,6 @@ import ujson
 
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
-from proxy.plugins.executor import Prepended
 from proxy.providers import upstream
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import APIKeyEntry
@@ -78,33 +77,16 @@ class ClaudeExecutor:
         self.kind = PROVIDER
 
     async def execute(self, call: Call) -> ExecutorReply:
-        response = await self._send(call, stream=False)
-        try:
-            body = await response.aread()
-        finally:
-            await response.aclose()
-        return ExecutorReply(body, upstream.response_headers(response))
+        return await upstream.whole(await self._send(call, stream=False))
 
     async def count_tokens(self, call: Call) -> ExecutorReply:
-        response = await self._send(call, stream=False, path="/v1/messages/count_tokens")
-        try:
-            body = await response.aread()
-        finally:
-            await response.aclose()
-        return ExecutorReply(body, upstream.response_headers(response))
+        return await upstream.whole(
+            await self._send(call, stream=False, path="/v1/messages/count_tokens")
+        )
 
     async def open_stream(self, call: Call) -> OpenedStream:
         response = await self._send(call, stream=True)
-        events = _events(response)
-        try:
-            first = await events.__anext__()
-        except StopAsyncIteration:
-            await response.aclose()
-            raise UpstreamError(f"{self.name}: the stream ended before any event", 502) from None
-        except BaseException:
-            await events.aclose()
-            raise
-        return OpenedStream(upstream.response_headers(response), Prepended(first, events))
+        return await upstream.first_event(response, _events(response), self.name)
 
     async def _send(
         self, call: Call, *, stream: bool, path: str = "/v1/messages"

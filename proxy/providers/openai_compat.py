@@ -18,7 +18,6 @@ import ujson
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
 from proxy.plugins.codec import canonical_header_key
-from proxy.plugins.executor import Prepended
 from proxy.providers import upstream
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import OpenAICompat
@@ -77,12 +76,7 @@ class OpenAICompatExecutor:
         self.upstream_names = {m.alias: m.name for m in entry.models}
 
     async def execute(self, call: Call) -> ExecutorReply:
-        response = await self._send(call, stream=False)
-        try:
-            body = await response.aread()
-        finally:
-            await response.aclose()
-        return ExecutorReply(body, upstream.response_headers(response))
+        return await upstream.whole(await self._send(call, stream=False))
 
     async def count_tokens(self, call: Call) -> ExecutorReply:
         raise UpstreamError(
@@ -92,16 +86,7 @@ class OpenAICompatExecutor:
     async def open_stream(self, call: Call) -> OpenedStream:
         """Waits for the first event, so a failure before it can move to another key."""
         response = await self._send(call, stream=True)
-        events = _events(response)
-        try:
-            first = await events.__anext__()
-        except StopAsyncIteration:
-            await response.aclose()
-            raise UpstreamError(f"{self.name}: the stream ended before any event", 502) from None
-        except BaseException:
-            await events.aclose()
-            raise
-        return OpenedStream(upstream.response_headers(response), Prepended(first, events))
+        return await upstream.first_event(response, _events(response), self.name)
 
     async def _send(self, call: Call, *, stream: bool) -> httpx.Response:
         request = call.request

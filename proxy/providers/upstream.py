@@ -4,10 +4,14 @@ upstream's body and Retry-After, and the response headers by canonical name."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import httpx
 
 from proxy.errors import UpstreamError
+from proxy.executors import ExecutorReply, OpenedStream
 from proxy.plugins.codec import canonical_header_key
+from proxy.plugins.executor import Prepended
 
 
 async def post(
@@ -74,3 +78,28 @@ class UpstreamClients:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+
+
+async def whole(response: httpx.Response) -> ExecutorReply:
+    """A non-stream answer: the body read to its end."""
+    try:
+        body = await response.aread()
+    finally:
+        await response.aclose()
+    return ExecutorReply(body, response_headers(response))
+
+
+async def first_event(
+    response: httpx.Response, events: AsyncGenerator[bytes, None], who: str
+) -> OpenedStream:
+    """A stream once its first event arrived: a failure before it is an ordinary error of
+    the attempt, so the pool can still move on to another credential (04 §5.6)."""
+    try:
+        first = await events.__anext__()
+    except StopAsyncIteration:
+        await response.aclose()
+        raise UpstreamError(f"{who}: the stream ended before any event", 502) from None
+    except BaseException:
+        await events.aclose()
+        raise
+    return OpenedStream(response_headers(response), Prepended(first, events))
