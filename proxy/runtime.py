@@ -21,6 +21,7 @@ from proxy import config as config_module
 from proxy.catalog import Catalog
 from proxy.config import Config
 from proxy.errors import ConfigError
+from proxy.executors import Executor
 from proxy.formats.registry import Hooks, Registry
 from proxy.plugins import auth, frontend_auth, management, models, thinking
 from proxy.plugins.dispatch import CallRunner
@@ -133,27 +134,23 @@ class Runtime:
     def _builtin(self, config: Config) -> list[Builtin]:
         """The configured built-in providers (their credentials live in memory only)."""
         self.upstream.proxy_url = config.proxy_url
-        built = []
-        for entry in config.openai_compatibility:
-            if entry.disabled:
-                continue
-            executor = openai_compat.OpenAICompatExecutor(entry, self.upstream)
-            built.append(
-                Builtin(
-                    catalog_module.BuiltinProvider(
-                        entry.provider, executor, tuple(openai_compat.model_infos(entry))
-                    ),
-                    openai_compat.credentials_of(entry),
-                )
+        built = [
+            Builtin.of(
+                entry.provider,
+                openai_compat.OpenAICompatExecutor(entry, self.upstream),
+                openai_compat.model_infos(entry),
+                openai_compat.credentials_of(entry),
             )
+            for entry in config.openai_compatibility
+            if not entry.disabled
+        ]
         if config.claude_api_keys:
             entries = config.claude_api_keys
-            executor = claude_api.ClaudeExecutor(entries, self.upstream)
             built.append(
-                Builtin(
-                    catalog_module.BuiltinProvider(
-                        claude_api.PROVIDER, executor, tuple(claude_api.model_infos(entries))
-                    ),
+                Builtin.of(
+                    claude_api.PROVIDER,
+                    claude_api.ClaudeExecutor(entries, self.upstream),
+                    claude_api.model_infos(entries),
                     claude_api.credentials_of(entries),
                 )
             )
@@ -211,6 +208,16 @@ class Runtime:
 class Builtin:
     catalog: catalog_module.BuiltinProvider
     credentials: list[Credential]
+
+    @classmethod
+    def of(
+        cls,
+        provider: str,
+        executor: Executor,
+        infos: list[dict[str, Any]],
+        found: list[Credential],
+    ) -> Builtin:
+        return cls(catalog_module.BuiltinProvider(provider, executor, tuple(infos)), found)
 
 
 def host_summary(config: Config) -> dict[str, Any]:
