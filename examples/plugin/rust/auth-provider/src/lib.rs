@@ -79,17 +79,10 @@ impl Plugin for AuthProvider {
             CLIPROXY_METHOD_AUTH_REFRESH => refresh(&decode(request)?),
             CLIPROXY_METHOD_MODEL_STATIC => reply(&ModelResponse::new(PROVIDER, Vec::new())),
             CLIPROXY_METHOD_MODEL_FOR_AUTH => models_for_auth(&decode(request)?),
-            CLIPROXY_METHOD_EXECUTOR_EXECUTE => {
+            CLIPROXY_METHOD_EXECUTOR_EXECUTE | CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM => {
                 let request: ExecutorRequest = decode(request)?;
-                Ok(openai::completion_reply(
-                    COMPLETION_ID,
-                    &request.model,
-                    &answer(&request)?,
-                ))
-            }
-            CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM => {
-                let request: ExecutorRequest = decode(request)?;
-                Ok(openai::completion_stream_reply(
+                Ok(openai::answer_reply(
+                    method == CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM,
                     COMPLETION_ID,
                     &request.model,
                     &answer(&request)?,

@@ -70,6 +70,16 @@ pub fn completion_stream_reply(id: &str, model: &str, content: &str) -> Value {
     })
 }
 
+/// The reply to `executor.execute` (`stream` false) or `executor.execute_stream` (true)
+/// answering `content`: one arm serves both methods of an executor with a fixed answer.
+pub fn answer_reply(stream: bool, id: &str, model: &str, content: &str) -> Value {
+    if stream {
+        completion_stream_reply(id, model, content)
+    } else {
+        completion_reply(id, model, content)
+    }
+}
+
 /// The text of the last element of the request's `messages`: its string `content`, or for
 /// an array of parts the concatenated `text` of the parts of type `"text"`.
 ///

@@ -35,17 +35,10 @@ impl Plugin for ModelRouter {
                     request.headers.first(ROUTE_HEADER).unwrap_or_default(),
                 ))
             }
-            CLIPROXY_METHOD_EXECUTOR_EXECUTE => {
+            CLIPROXY_METHOD_EXECUTOR_EXECUTE | CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM => {
                 let request: ExecutorRequest = decode(request)?;
-                Ok(openai::completion_reply(
-                    COMPLETION_ID,
-                    &request.model,
-                    &answer(&request),
-                ))
-            }
-            CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM => {
-                let request: ExecutorRequest = decode(request)?;
-                Ok(openai::completion_stream_reply(
+                Ok(openai::answer_reply(
+                    method == CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM,
                     COMPLETION_ID,
                     &request.model,
                     &answer(&request),

@@ -43,17 +43,10 @@ impl Plugin for RequestTranslator {
                 vec![ModelInfo::new(MODEL, PLUGIN_NAME)],
             )),
             CLIPROXY_METHOD_REQUEST_TRANSLATE => Ok(translate(&decode(request)?)),
-            CLIPROXY_METHOD_EXECUTOR_EXECUTE => {
+            CLIPROXY_METHOD_EXECUTOR_EXECUTE | CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM => {
                 let request: ExecutorRequest = decode(request)?;
-                Ok(openai::completion_reply(
-                    COMPLETION_ID,
-                    &request.model,
-                    &answer(&request),
-                ))
-            }
-            CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM => {
-                let request: ExecutorRequest = decode(request)?;
-                Ok(openai::completion_stream_reply(
+                Ok(openai::answer_reply(
+                    method == CLIPROXY_METHOD_EXECUTOR_EXECUTE_STREAM,
                     COMPLETION_ID,
                     &request.model,
                     &answer(&request),
