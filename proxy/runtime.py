@@ -54,6 +54,7 @@ class Generation:
     management: ManagementRoutes = field(default_factory=ManagementRoutes)
     host_summary: dict[str, Any] = field(default_factory=dict)
     thinking: dict[str, Plugin] = field(default_factory=dict)  # format -> thinking applier
+    plugin_models: tuple[models.PluginModels, ...] = ()  # model.static / model.register
 
     @cached_property
     def registry(self) -> Registry:
@@ -92,44 +93,55 @@ class Runtime:
             logging.getLogger("cliproxy").setLevel(logging.NOTSET)
         snapshot = self.host.apply(config)
         summary = host_summary(config)
-        static = models.collect(snapshot, summary)
+        static = tuple(models.collect(snapshot, summary))
         owners = auth.identifiers(snapshot)
-        found = auth.load_credentials(snapshot, owners, summary)
-        models.for_credentials(snapshot, static, owners, found, summary, self.scopes)
-        builtin = self._builtin(config)
-        for provider in builtin:
-            found += provider.credentials
+        catalog, pool = self._models_and_credentials(config, snapshot, static, owners, summary)
         self.current = Generation(
             config,
             snapshot,
-            catalog_module.build(static, found, [p.catalog for p in builtin]),
-            pool=Pool(found, self.pool_state),
+            catalog,
+            pool=pool,
             hooks=Hooks.of(snapshot),
             frontend=frontend_auth.build(snapshot),
             auth_owners=owners,
             management=management.build(snapshot),
             host_summary=summary,
             thinking=thinking.appliers(snapshot),
+            plugin_models=static,
         )
         return self.current
 
     def reload_credentials(self) -> Generation:
-        """Blocking: re-reads auth-dir (after a login or a file change) and republishes."""
+        """Blocking: re-reads auth-dir (after a login or a file change) and republishes;
+        the plugins' static model lists of this generation are kept."""
         current = self.current
-        found = auth.load_credentials(current.snapshot, current.auth_owners, current.host_summary)
-        static = models.collect(current.snapshot, current.host_summary)
-        models.for_credentials(
-            current.snapshot, static, current.auth_owners, found, current.host_summary, self.scopes
+        catalog, pool = self._models_and_credentials(
+            current.config,
+            current.snapshot,
+            current.plugin_models,
+            current.auth_owners,
+            current.host_summary,
         )
-        builtin = self._builtin(current.config)
+        self.current = replace(current, catalog=catalog, pool=pool)
+        return self.current
+
+    def _models_and_credentials(
+        self,
+        config: Config,
+        snapshot: Snapshot,
+        static: tuple[models.PluginModels, ...],
+        owners: dict[str, Plugin],
+        summary: dict[str, Any],
+    ) -> tuple[Catalog, Pool]:
+        """Blocking: the credentials (auth-dir and built-in providers), the models each
+        credential serves, and the catalog of every model."""
+        found = auth.load_credentials(snapshot, owners, summary)
+        models.for_credentials(snapshot, list(static), owners, found, summary, self.scopes)
+        builtin = self._builtin(config)
         for provider in builtin:
             found += provider.credentials
-        self.current = replace(
-            current,
-            catalog=catalog_module.build(static, found, [p.catalog for p in builtin]),
-            pool=Pool(found, self.pool_state),
-        )
-        return self.current
+        catalog = catalog_module.build(static, found, [p.catalog for p in builtin])
+        return catalog, Pool(found, self.pool_state)
 
     def _builtin(self, config: Config) -> list[Builtin]:
         """The configured built-in providers (their credentials live in memory only)."""
