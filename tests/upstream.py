@@ -9,6 +9,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests import upstream_gemini, upstream_responses
+
 BIG = bytes(range(256)) * 400  # 102400 bytes
 
 
@@ -18,7 +20,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
 
-    def _send(
+    def send(
         self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
     ) -> None:
         self.send_response(status)
@@ -31,19 +33,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/hello":
-            self._send(200, b"hello", "text/plain", {"X-Upstream": "yes"})
+            self.send(200, b"hello", "text/plain", {"X-Upstream": "yes"})
         elif self.path == "/big":
-            self._send(200, BIG, "application/octet-stream")
+            self.send(200, BIG, "application/octet-stream")
         elif self.path == "/gzip":
-            self._send(
+            self.send(
                 200, gzip.compress(b"unzipped text"), "text/plain", {"Content-Encoding": "gzip"}
             )
         elif self.path == "/slow":
             self._trickle()
         elif self.path == "/redirect":
-            self._send(302, b"", "text/plain", {"Location": "/hello"})
+            self.send(302, b"", "text/plain", {"Location": "/hello"})
         else:
-            self._send(404, b"no such page", "text/plain")
+            self.send(404, b"no such page", "text/plain")
 
     def _chat(self, request: dict) -> None:
         """A small OpenAI chat completions API. The answer repeats the last user message.
@@ -59,14 +61,14 @@ class _Handler(BaseHTTPRequestHandler):
             error = {
                 "error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}
             }
-            self._send(401, json.dumps(error).encode(), "application/json")
+            self.send(401, json.dumps(error).encode(), "application/json")
             return
         if model == "limited" and key == "good-1":
             error = {"error": {"message": "Rate limit reached", "type": "requests"}}
-            self._send(429, json.dumps(error).encode(), "application/json", {"Retry-After": "30"})
+            self.send(429, json.dumps(error).encode(), "application/json", {"Retry-After": "30"})
             return
         if model == "broken":
-            self._send(500, b'{"error":{"message":"upstream exploded"}}', "application/json")
+            self.send(500, b'{"error":{"message":"upstream exploded"}}', "application/json")
             return
         if model == "tool-caller":
             self._tool_call(request, model)
@@ -87,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
                 "usage": usage,
             }
-            self._send(200, json.dumps(answer).encode(), "application/json")
+            self.send(200, json.dumps(answer).encode(), "application/json")
             return
         events = []
         for word in text.split():
@@ -119,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        self._send(200, body, "text/event-stream")
+        self.send(200, body, "text/event-stream")
 
     def _messages(self, request: dict) -> None:
         """A small Anthropic Messages API: the answer repeats the last user text; model
@@ -141,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "error",
                 "error": {"type": "authentication_error", "message": "invalid x-api-key"},
             }
-            self._send(401, json.dumps(error).encode(), "application/json")
+            self.send(401, json.dumps(error).encode(), "application/json")
             return
         last = request["messages"][-1]["content"]
         text = (
@@ -173,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": usage,
         }
         if not request.get("stream"):
-            self._send(200, json.dumps(message).encode(), "application/json")
+            self.send(200, json.dumps(message).encode(), "application/json")
             return
         events = [
             (
@@ -214,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = b"".join(
             f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events
         )
-        self._send(200, body, "text/event-stream")
+        self.send(200, body, "text/event-stream")
 
     def _tool_call(self, request: dict, model: str) -> None:
         """Asks for get_weather(city="Paris"), streamed in two argument pieces."""
@@ -228,7 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
             usage = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}
             choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
             answer = {"id": "chatcmpl-tool", "model": model, "choices": [choice], "usage": usage}
-            self._send(200, json.dumps(answer).encode(), "application/json")
+            self.send(200, json.dumps(answer).encode(), "application/json")
             return
         first = {"name": "get_weather", "arguments": '{"city": '}
         pieces = [
@@ -250,7 +252,7 @@ class _Handler(BaseHTTPRequestHandler):
             b"data: " + json.dumps({"id": "chatcmpl-tool", "model": model, **e}).encode() + b"\n\n"
             for e in events
         )
-        self._send(200, body + b"data: [DONE]\n\n", "text/event-stream")
+        self.send(200, body + b"data: [DONE]\n\n", "text/event-stream")
 
     def _trickle(self) -> None:
         """A byte every 50 ms for 20 s, unless the client goes away first (recorded)."""
@@ -276,12 +278,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/v1/messages"):
             self._messages(json.loads(body))
             return
+        for api in (upstream_gemini, upstream_responses):
+            if api.handle(self, body):
+                return
         echo = {
             "method": "POST",
             "body": body.decode("latin-1"),
             "headers": {k: v for k, v in self.headers.items()},
         }
-        self._send(201, json.dumps(echo).encode(), "application/json")
+        self.send(201, json.dumps(echo).encode(), "application/json")
 
 
 class Upstream:

@@ -29,13 +29,6 @@ DEFAULT_MODELS = ("claude-opus-4-1", "claude-sonnet-4-5", "claude-haiku-4-5")
 _ERROR_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}
 
 
-def _aliases(entry: APIKeyEntry) -> tuple[str, ...]:
-    aliases = tuple(m.alias for m in entry.models) or DEFAULT_MODELS
-    if entry.prefix:
-        aliases += tuple(f"{entry.prefix}/{alias}" for alias in aliases)
-    return aliases
-
-
 def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
     found = []
     for entry in entries:
@@ -53,14 +46,14 @@ def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
                     "priority": str(entry.priority),
                 },
                 metadata={"type": PROVIDER},
-                models=_aliases(entry),
+                models=entry.aliases(DEFAULT_MODELS),
             )
         )
     return found
 
 
 def model_infos(entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
-    seen = dict.fromkeys(alias for entry in entries for alias in _aliases(entry))
+    seen = dict.fromkeys(alias for entry in entries for alias in entry.aliases(DEFAULT_MODELS))
     return [
         {"ID": alias, "Object": "model", "OwnedBy": "anthropic", "Type": PROVIDER} for alias in seen
     ]
@@ -122,9 +115,7 @@ class ClaudeExecutor:
             raise UpstreamError(f"{self.name}: the request body is not JSON", 400) from None
         model = str(request.get("Model") or payload.get("model") or "")
         if entry is not None:
-            if entry.prefix and model.startswith(f"{entry.prefix}/"):
-                model = model[len(entry.prefix) + 1 :]
-            model = {m.alias: m.name for m in entry.models}.get(model, model)
+            model = entry.upstream_model(model)
         payload["model"] = model
         if not counting:
             payload["stream"] = stream

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 
 from proxy.config_reader import Reader
@@ -77,6 +78,31 @@ class APIKeyEntry:
     priority: int = 0
     proxy_url: str = ""
     headers: tuple[tuple[str, str], ...] = ()
+    excluded_models: tuple[str, ...] = ()
+
+    def aliases(self, default_models: tuple[str, ...]) -> tuple[str, ...]:
+        """The model ids this entry serves: its configured aliases (else the provider's
+        catalog) minus `excluded-models`, each also under `prefix/` when there is one."""
+        names = tuple(m.alias for m in self.models) or default_models
+        names = tuple(n for n in names if not any(excluded(n, p) for p in self.excluded_models))
+        if self.prefix:
+            names += tuple(f"{self.prefix}/{name}" for name in names)
+        return names
+
+    def upstream_model(self, model: str) -> str:
+        """The upstream id for a requested model: prefix removed, alias mapped to name."""
+        if self.prefix and model.startswith(f"{self.prefix}/"):
+            model = model[len(self.prefix) + 1 :]
+        return {m.alias: m.name for m in self.models}.get(model, model)
+
+
+def excluded(model: str, pattern: str) -> bool:
+    """`excluded-models` matching (04 §4.2): exact, or `*` wildcards as prefix, suffix or
+    substring, case-insensitive."""
+    model, pattern = model.lower(), pattern.strip().lower()
+    if "*" not in pattern:
+        return model == pattern
+    return fnmatch.fnmatchcase(model, pattern)
 
 
 def api_keys(reader: Reader, key: str, default_base_url: str) -> tuple[APIKeyEntry, ...]:
@@ -103,6 +129,7 @@ def api_keys(reader: Reader, key: str, default_base_url: str) -> tuple[APIKeyEnt
                 priority=item.integer("priority", 0),
                 proxy_url=item.string("proxy-url", "").strip(),
                 headers=tuple(item.string_map("headers").items()),
+                excluded_models=item.string_list("excluded-models"),
             )
         )
     return tuple(entries)
