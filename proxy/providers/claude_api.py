@@ -92,7 +92,7 @@ class ClaudeExecutor:
         headers = {
             "Content-Type": "application/json",
             "Anthropic-Version": client_version[0] if client_version else ANTHROPIC_VERSION,
-            **dict(entry.headers if entry else ()),
+            **upstream.entry_headers(entry.headers if entry else (), request.get("Headers") or {}),
         }
         key = attributes.get("api_key", "")
         if key and "api.anthropic.com" in base:

@@ -17,7 +17,6 @@ import ujson
 
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
-from proxy.plugins.codec import canonical_header_key
 from proxy.providers import upstream
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import OpenAICompat
@@ -95,7 +94,7 @@ class OpenAICompatExecutor:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            **self._entry_headers(request.get("Headers") or {}),
+            **upstream.entry_headers(self.entry.headers, request.get("Headers") or {}),
         }
         if attributes.get("api_key"):
             headers["Authorization"] = f"Bearer {attributes['api_key']}"
@@ -123,18 +122,6 @@ class OpenAICompatExecutor:
                 "include_usage": True,
             }
         return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
-
-    def _entry_headers(self, client_headers: dict[str, list[str]]) -> dict[str, str]:
-        """The entry's `headers`; a value `$Name` copies the client's header `Name`."""
-        out = {}
-        for name, value in self.entry.headers:
-            if value.startswith("$"):
-                copied = client_headers.get(canonical_header_key(value[1:]))
-                if copied:
-                    out[name] = copied[0]
-            else:
-                out[name] = value
-        return out
 
 
 async def _events(response: httpx.Response) -> AsyncIterator[bytes]:

@@ -37,6 +37,22 @@ async def post(
     return response
 
 
+def entry_headers(
+    configured: tuple[tuple[str, str], ...], client_headers: dict[str, list[str]]
+) -> dict[str, str]:
+    """A config entry's `headers` (04 §4.1); a value `$Name` copies the client's header
+    `Name` and is left out when the client sent none."""
+    out = {}
+    for name, value in configured:
+        if value.startswith("$"):
+            copied = client_headers.get(canonical_header_key(value[1:]))
+            if copied:
+                out[name] = copied[0]
+        else:
+            out[name] = value
+    return out
+
+
 def response_headers(response: httpx.Response) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in response.headers.multi_items():
