@@ -67,6 +67,29 @@ class Catalog:
             "last_id": rows[-1]["id"] if rows else None,
         }
 
+    def gemini_model(self, model: str) -> dict[str, Any] | None:
+        """One model as `GET /v1beta/models/{model}` shows it (04 §1.4)."""
+        route = self.models.get(model.removeprefix("models/"))
+        if route is None:
+            return None
+        info = route.info
+        shown = {
+            "name": f"models/{route.id}",
+            "version": info.get("Version") or "",
+            "displayName": info.get("DisplayName") or route.id,
+            "description": info.get("Description") or route.id,
+            "supportedGenerationMethods": info.get("SupportedGenerationMethods")
+            or ["generateContent"],
+        }
+        if info.get("InputTokenLimit"):
+            shown["inputTokenLimit"] = info["InputTokenLimit"]
+        if info.get("OutputTokenLimit"):
+            shown["outputTokenLimit"] = info["OutputTokenLimit"]
+        return shown
+
+    def gemini_list(self) -> dict[str, Any]:
+        return {"models": [self.gemini_model(model) for model in self.models]}
+
     def openai_list(self) -> dict[str, Any]:
         return {
             "object": "list",

@@ -85,6 +85,25 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class StreamingConfig:
+    """Client-side stream behaviour (04 §1.3 rules 4-6)."""
+
+    keepalive_seconds: float = 0.0  # `: keep-alive` comments on idle SSE streams; 0 = off
+    bootstrap_retries: int = 0  # re-runs of a stream that failed before its first chunk
+    nonstream_keepalive: float = 0.0  # a bare newline while a non-stream answer is awaited
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    """Credential retry rounds and cooldowns (04 §5.3-5.4)."""
+
+    request_retry: int = 0  # extra rounds over the credentials after all failed
+    max_retry_credentials: int = 0  # distinct credentials per round; 0 = all
+    max_retry_interval: float = 30.0  # longest wait for a cooldown before another round
+    disable_cooling: bool = False
+
+
+@dataclass(frozen=True)
 class ManagementConfig:
     """`remote-management`: the management API is off without a secret (04 §7)."""
 
@@ -109,6 +128,10 @@ class Config:
     proxy_url: str = ""
     openai_compatibility: tuple[OpenAICompat, ...] = ()
     claude_api_keys: tuple[APIKeyEntry, ...] = ()
+    gemini_api_keys: tuple[APIKeyEntry, ...] = ()
+    codex_api_keys: tuple[APIKeyEntry, ...] = ()
+    streaming: StreamingConfig = field(default_factory=StreamingConfig)
+    retry: RetryConfig = field(default_factory=RetryConfig)
     routing_strategy: str = "round-robin"
     watch_interval: float = 1.0
     source: Path | None = None
@@ -152,6 +175,7 @@ def parse(text: str, source: Path | None = None) -> Config:
     limits = reader.section("limits")
     management = reader.section("remote-management")
     routing = reader.section("routing")
+    streaming = reader.section("streaming")
     config = Config(
         host=_host(data),
         port=reader.integer("port", DEFAULT_PORT, low=1, high=65535),
@@ -194,6 +218,21 @@ def parse(text: str, source: Path | None = None) -> Config:
         proxy_url=reader.string("proxy-url", "").strip(),
         openai_compatibility=openai_compatibility(reader),
         claude_api_keys=api_keys(reader, "claude-api-key", "https://api.anthropic.com"),
+        gemini_api_keys=api_keys(
+            reader, "gemini-api-key", "https://generativelanguage.googleapis.com"
+        ),
+        codex_api_keys=api_keys(reader, "codex-api-key", "https://chatgpt.com/backend-api/codex"),
+        streaming=StreamingConfig(
+            keepalive_seconds=streaming.number("keepalive-seconds", 0.0, low=0),
+            bootstrap_retries=streaming.integer("bootstrap-retries", 0, low=0, high=10),
+            nonstream_keepalive=reader.number("nonstream-keepalive-interval", 0.0, low=0),
+        ),
+        retry=RetryConfig(
+            request_retry=reader.integer("request-retry", 0, low=0, high=100),
+            max_retry_credentials=reader.integer("max-retry-credentials", 0, low=0),
+            max_retry_interval=reader.number("max-retry-interval", 30.0, low=0),
+            disable_cooling=reader.boolean("disable-cooling", False),
+        ),
         routing_strategy=_strategy(routing.string("strategy", "round-robin")),
         debug=reader.boolean("debug", False),
         access_log=reader.boolean("access-log", False),

@@ -50,7 +50,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self, request: dict) -> None:
         """A small OpenAI chat completions API. The answer repeats the last user message.
         Keys `good-*` work and `bad*` get 401; model `limited` gives key `good-1` a 429
-        with Retry-After; `broken` always 500; `break-stream` cuts its stream mid-way."""
+        with Retry-After; `broken` always 500; `break-stream` cuts its stream mid-way;
+        `flaky` answers 503 (Retry-After: 1) while `Upstream.failures` lasts; `slow-stream`
+        paces its events."""
         upstream: Upstream = self.server.upstream  # type: ignore[attr-defined]
         key = self.headers.get("Authorization", "").removeprefix("Bearer ")
         model = request.get("model", "")
@@ -69,6 +71,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if model == "broken":
             self.send(500, b'{"error":{"message":"upstream exploded"}}', "application/json")
+            return
+        if model == "flaky" and upstream.take_failure():
+            body = b'{"error":{"message":"overloaded, try again"}}'
+            self.send(503, body, "application/json", {"Retry-After": "1"})
             return
         if model == "tool-caller":
             self._tool_call(request, model)
@@ -112,6 +118,16 @@ class _Handler(BaseHTTPRequestHandler):
             b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
             + b"data: [DONE]\n\n"
         )
+        if model == "slow-stream":  # each event 0.3 s after the one before
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for event in body.split(b"\n\n")[:-1]:
+                self.wfile.write(event + b"\n\n")
+                self.wfile.flush()
+                time.sleep(0.3)
+            return
         if model == "break-stream":
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -296,8 +312,17 @@ class Upstream:
         self.server.upstream = self  # type: ignore[attr-defined]
         self.abandoned = threading.Event()  # a client left /slow before its end
         self.calls: list[dict] = []  # what /v1/chat/completions was asked
+        self.failures = 0  # how many more times model `flaky` answers 503
+        self._lock = threading.Lock()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def take_failure(self) -> bool:
+        with self._lock:
+            if self.failures <= 0:
+                return False
+            self.failures -= 1
+            return True
 
     @property
     def url(self) -> str:

@@ -52,12 +52,52 @@ IDENTITY = Translator(
 # goes client -> upstream, its response functions upstream -> client. Same-format pairs are
 # identities. Translator modules register themselves (proxy/formats/__init__.py).
 NATIVE: dict[tuple[str, str], Translator] = {}
+# Pairs without a translator of their own go through OpenAI chat, which every format
+# translates to and from: n formats need 2n translators instead of n².
+HUB = "openai"
+_COMPOSED: dict[tuple[str, str], Translator] = {}
 
 
 def native(client: str, upstream: str) -> Translator | None:
     if client == upstream:
         return IDENTITY
-    return NATIVE.get((client, upstream))
+    direct = NATIVE.get((client, upstream))
+    if direct is not None:
+        return direct
+    composed = _COMPOSED.get((client, upstream))
+    if composed is None:
+        inbound, outbound = NATIVE.get((client, HUB)), NATIVE.get((HUB, upstream))
+        if inbound is None or outbound is None:
+            return None
+        composed = _COMPOSED[(client, upstream)] = _through_hub(inbound, outbound)
+    return composed
+
+
+def _through_hub(inbound: Translator, outbound: Translator) -> Translator:
+    """client -> openai -> upstream for requests, upstream -> openai -> client for answers.
+    The inner step sees the chat request as its client's, the outer the original."""
+
+    def request(body: bytes, model: str, stream: bool) -> bytes:
+        return outbound.request(inbound.request(body, model, stream), model, stream)
+
+    def response(original: bytes, translated: bytes, body: bytes) -> bytes:
+        chat = inbound.request(original, "", False)
+        return inbound.response(original, chat, outbound.response(chat, translated, body))
+
+    def stream(original: bytes, translated: bytes) -> StreamTransform:
+        chat = inbound.request(original, "", True)
+        to_chat = outbound.stream(chat, translated)
+        to_client = inbound.stream(original, chat)
+
+        def chunk(payload: bytes | None) -> list[bytes]:
+            if payload is None:
+                frames = [f for c in to_chat(None) for f in to_client(c)]
+                return frames + to_client(None)
+            return [f for c in to_chat(payload) for f in to_client(c)]
+
+        return chunk
+
+    return Translator(request=request, response=response, stream=stream)
 
 
 @dataclass(frozen=True)

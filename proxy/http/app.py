@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proxy.errors import ProxyError
-from proxy.http import routes
+from proxy.http import gemini, routes
 from proxy.http.errors import error_response
 from proxy.http.management import ManagementAPI
 from proxy.runtime import Runtime
@@ -122,12 +122,17 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route(
                 "/v1/chat/completions", routes.Endpoint(routes.chat_completions), methods=["POST"]
             ),
+            Route("/v1/completions", routes.Endpoint(routes.completions_legacy), methods=["POST"]),
+            Route("/v1/responses", routes.Endpoint(routes.responses), methods=["POST"]),
             Route("/v1/messages", routes.Endpoint(routes.claude_messages), methods=["POST"]),
             Route(
                 "/v1/messages/count_tokens",
                 routes.Endpoint(routes.claude_count_tokens),
                 methods=["POST"],
             ),
+            Route("/v1beta/models", gemini.list_models, methods=["GET"]),
+            Route("/v1beta/models/{target:path}", gemini.get_model, methods=["GET"]),
+            Route("/v1beta/models/{target:path}", routes.Endpoint(gemini.action), methods=["POST"]),
             *ManagementAPI(runtime).routes(),
             *extra_routes,
         ],

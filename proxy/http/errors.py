@@ -20,16 +20,23 @@ _BY_STATUS: dict[int, tuple[str, str | None]] = {
 }
 
 
+def _json_object(text: str) -> dict[str, Any] | None:
+    """The message as a JSON object, when it is one (a raw upstream error body)."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        parsed = ujson.loads(stripped)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
 def openai_error_body(error: ProxyError) -> bytes:
     """`{"error":{"message","type","code"}}`. A plugin message that is itself a JSON object
     (a raw upstream error body) passes through unchanged, as CLIProxyAPI does."""
-    stripped = error.message.strip()
-    if stripped.startswith("{"):
-        try:
-            if isinstance(ujson.loads(stripped), dict):
-                return stripped.encode()
-        except ValueError:
-            pass
+    if _json_object(error.message) is not None:
+        return error.message.strip().encode()
     kind, code = _BY_STATUS.get(error.status, ("invalid_request_error", None))
     if error.status >= 500:
         kind, code = "server_error", "internal_server_error"
@@ -58,15 +65,11 @@ def claude_error_body(error: ProxyError) -> bytes:
     """`{"type":"error","error":{"type","message"}}` (04 §8); an upstream's JSON error body
     contributes its message."""
     message = error.message
-    stripped = message.strip()
-    if stripped.startswith("{"):
-        try:
-            parsed = ujson.loads(stripped)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and parsed.get("type") == "error":
-            return stripped.encode()  # already a Claude error
-        inner = parsed.get("error") if isinstance(parsed, dict) else None
+    parsed = _json_object(message)
+    if parsed is not None:
+        if parsed.get("type") == "error":
+            return message.strip().encode()  # already a Claude error
+        inner = parsed.get("error")
         if isinstance(inner, dict) and isinstance(inner.get("message"), str):
             message = inner["message"]
     kind = _CLAUDE_TYPES.get(
@@ -77,8 +80,60 @@ def claude_error_body(error: ProxyError) -> bytes:
     ).encode()
 
 
+_GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+def gemini_error_body(error: ProxyError) -> bytes:
+    """Google's envelope `{"error":{"code","message","status"}}`, which Gemini SDKs read
+    (CLIProxyAPI sends the OpenAI shape here; the status word is what google-genai shows).
+    An upstream's JSON error body passes through unchanged."""
+    if _json_object(error.message) is not None:
+        return error.message.strip().encode()
+    status = _GOOGLE_STATUS.get(error.status, "INTERNAL" if error.status >= 500 else "UNKNOWN")
+    body = {"code": error.status, "message": error.message, "status": status}
+    return ujson.dumps({"error": body}, ensure_ascii=False).encode()
+
+
+_RESPONSES_CODES = {
+    401: "invalid_api_key",
+    403: "insufficient_quota",
+    404: "model_not_found",
+    408: "request_timeout",
+    429: "rate_limit_exceeded",
+}
+
+
+def responses_stream_error(error: ProxyError) -> bytes:
+    """The `error` event that ends a Responses stream after it started (04 §8)."""
+    code = _RESPONSES_CODES.get(error.status) or (
+        "internal_server_error" if error.status >= 500 else "invalid_request_error"
+    )
+    message = error.message
+    inner = (_json_object(message) or {}).get("error")
+    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+        message = inner["message"]
+    event = {"type": "error", "code": code, "message": message, "sequence_number": 0}
+    return b"event: error\ndata: " + ujson.dumps(event, ensure_ascii=False).encode() + b"\n\n"
+
+
 def error_body(error: ProxyError, client_format: str) -> bytes:
-    return claude_error_body(error) if client_format == "claude" else openai_error_body(error)
+    if client_format == "claude":
+        return claude_error_body(error)
+    if client_format == "gemini":
+        return gemini_error_body(error)
+    return openai_error_body(error)
 
 
 def error_response(error: ProxyError, client_format: str = "openai") -> Response:

@@ -3,23 +3,31 @@ renders the outcome; every ProxyError becomes the client format's error body."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 import ujson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from proxy.errors import ProxyError
-from proxy.http.errors import error_response
+from proxy.formats import completions
+from proxy.http.errors import error_body, error_response
 from proxy.http.sse import stream_response, until_disconnect
 from proxy.pipeline.authenticate import authenticate, needs_body
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.parse import parse_json_request, read_body
+from proxy.pipeline.respond import StreamReply
 from proxy.pipeline.run import run, run_stream
 from proxy.plugins.codec import canonical_header_key
 from proxy.runtime import Runtime
+
+log = logging.getLogger("cliproxy.http")
 
 
 class Endpoint:
@@ -36,7 +44,7 @@ class Endpoint:
         await response(scope, receive, send)
 
 
-def _runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
@@ -48,7 +56,7 @@ def context(request: Request, entry_format: str) -> RequestContext:
     raw_query = request.scope.get("query_string", b"")
     query = parse_qs(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else {}
     return RequestContext(
-        generation=_runtime(request).current,
+        generation=runtime_of(request).current,
         entry_format=entry_format,
         path=request.scope["path"],
         headers=headers,
@@ -57,7 +65,7 @@ def context(request: Request, entry_format: str) -> RequestContext:
     )
 
 
-def _json(content: object) -> Response:
+def json_response(content: object) -> Response:
     return Response(ujson.dumps(content, ensure_ascii=False), media_type="application/json")
 
 
@@ -71,7 +79,11 @@ async def root(request: Request) -> Response:
     return JSONResponse(
         {
             "message": "CLI Proxy API Server",
-            "endpoints": ["POST /v1/chat/completions", "GET /v1/models"],
+            "endpoints": [
+                "POST /v1/chat/completions",
+                "POST /v1/completions",
+                "GET /v1/models",
+            ],
         }
     )
 
@@ -86,7 +98,7 @@ async def list_models(request: Request) -> Response:
     anthropic = "Anthropic-Version" in ctx.headers or (
         ctx.headers.get("User-Agent", [""])[0].startswith("claude-cli")
     )
-    return _json(catalog.anthropic_list() if anthropic else catalog.openai_list())
+    return json_response(catalog.anthropic_list() if anthropic else catalog.openai_list())
 
 
 async def _read(request: Request, ctx: RequestContext) -> None:
@@ -97,11 +109,25 @@ async def _read(request: Request, ctx: RequestContext) -> None:
     )
 
 
-async def _model_request(request: Request, entry_format: str, count_tokens: bool) -> Response:
-    """One model execution in `entry_format`, answered and failed in that format."""
-    runtime = _runtime(request)
-    ctx = context(request, entry_format)
-    ctx.count_tokens = count_tokens
+@dataclass(frozen=True)
+class Entry:
+    """How a route enters the pipeline: the client's format, what the URL says instead of
+    the body (Gemini puts model and streaming there), and the stream framing."""
+
+    format: str
+    count_tokens: bool = False
+    model: str | None = None  # from the path; None: the body's `model`
+    stream: bool | None = None  # from the path; None: the body's `stream`
+    framing: str = ""  # FRAMINGS key; "" = the format's own
+    legacy: bool = False  # `/v1/completions`, answered as text completions
+
+
+async def model_request(request: Request, entry: Entry) -> Response:
+    """One model execution in the entry's format, answered and failed in that format."""
+    runtime = runtime_of(request)
+    ctx = context(request, entry.format)
+    ctx.count_tokens = entry.count_tokens
+    streaming = ctx.generation.config.streaming
     try:
         # Frontend-auth plugins see the body; without them a bad key is refused unread.
         if needs_body(ctx):
@@ -110,27 +136,98 @@ async def _model_request(request: Request, entry_format: str, count_tokens: bool
         else:
             await authenticate(ctx)
             await _read(request, ctx)
-        parse_json_request(ctx)
-        if ctx.stream and not count_tokens:
-            return await stream_response(run_stream(runtime, ctx), request, entry_format)
+        if entry.legacy:
+            ctx.body = completions.chat_request(ctx.body)
+        parse_json_request(ctx, model=entry.model, stream=entry.stream)
+        if ctx.stream and not entry.count_tokens:
+            start = _bootstrapped(runtime, ctx, streaming.bootstrap_retries)
+            if entry.legacy:
+                start = _legacy_stream(start)
+            return await stream_response(
+                start, request, entry.framing or entry.format, streaming.keepalive_seconds
+            )
+        if streaming.nonstream_keepalive > 0 and not entry.count_tokens:
+            return _kept_alive(runtime, ctx, entry, streaming.nonstream_keepalive)
         # a client that leaves cancels the execution: the plugin's scope ends, and with it
         # the HTTP requests and nested runs the plugin started for this request
         reply = await until_disconnect(run(runtime, ctx), request)
     except ProxyError as error:
-        return error_response(error, entry_format)
+        return error_response(error, entry.format)
+    body = completions.text_completion(reply.body) if entry.legacy else reply.body
     headers = {k: ", ".join(v) for k, v in reply.headers.items()} if reply.headers else None
-    return Response(reply.body, media_type="application/json", headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def _bootstrapped(runtime: Runtime, ctx: RequestContext, retries: int) -> StreamReply:
+    """`run_stream`, run again up to `retries` times when it fails before its first chunk
+    with a status worth another try (04 §1.3 rule 6, `streaming.bootstrap-retries`)."""
+    for attempt in range(retries + 1):
+        try:
+            return await run_stream(runtime, ctx)
+        except ProxyError as error:
+            if attempt == retries or not _retryable(error.status):
+                raise
+            log.info("stream failed before its first chunk (%d); starting it again", error.status)
+    raise AssertionError("unreachable")
+
+
+def _retryable(status: int) -> bool:
+    return status in (401, 402, 403, 408, 429) or status >= 500 or status == 0
+
+
+async def _legacy_stream(start: Coroutine[Any, Any, StreamReply]) -> StreamReply:
+    reply = await start
+    reply.chunks = completions.text_completion_chunks(reply.chunks)
+    return reply
+
+
+def _kept_alive(runtime: Runtime, ctx: RequestContext, entry: Entry, interval: float) -> Response:
+    """A non-stream answer that commits 200 at once and writes a newline every `interval`
+    seconds until the answer (or its error body) follows (`nonstream-keepalive-interval`):
+    for clients and middleboxes that drop a silent connection."""
+
+    async def body() -> AsyncIterator[bytes]:
+        work = asyncio.ensure_future(run(runtime, ctx))
+        try:
+            while not (await asyncio.wait({work}, timeout=interval))[0]:
+                yield b"\n"
+            reply = work.result()
+        except ProxyError as error:
+            yield error_body(error, entry.format)
+            return
+        finally:
+            work.cancel()
+        yield completions.text_completion(reply.body) if entry.legacy else reply.body
+
+    return StreamingResponse(body(), media_type="application/json")
 
 
 async def chat_completions(request: Request) -> Response:
-    return await _model_request(request, "openai", count_tokens=False)
+    return await model_request(request, OPENAI)
+
+
+async def completions_legacy(request: Request) -> Response:
+    """`POST /v1/completions`: legacy text completions, run as chat completions."""
+    return await model_request(request, LEGACY)
+
+
+async def responses(request: Request) -> Response:
+    """`POST /v1/responses`: OpenAI Responses clients."""
+    return await model_request(request, RESPONSES)
 
 
 async def claude_messages(request: Request) -> Response:
     """`POST /v1/messages`: Anthropic Messages clients."""
-    return await _model_request(request, "claude", count_tokens=False)
+    return await model_request(request, CLAUDE)
 
 
 async def claude_count_tokens(request: Request) -> Response:
     """`POST /v1/messages/count_tokens`: the executor's `executor.count_tokens`."""
-    return await _model_request(request, "claude", count_tokens=True)
+    return await model_request(request, CLAUDE_COUNT)
+
+
+OPENAI = Entry("openai")
+LEGACY = Entry("openai", legacy=True)
+RESPONSES = Entry("openai-response")
+CLAUDE = Entry("claude")
+CLAUDE_COUNT = Entry("claude", count_tokens=True)

@@ -1,4 +1,4 @@
-"""Server-sent events for OpenAI chat completions, committed only after the first chunk.
+"""Streams to clients in each format's framing, committed only after the first chunk.
 
 Peek-before-commit (04 §1.3): the status line and headers go out only once the first
 payload exists, so an error before it is an ordinary JSON error with its real status.
@@ -8,15 +8,23 @@ After that, a failure ends the stream with an in-stream error frame and no `[DON
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from proxy.errors import ProxyError
-from proxy.http.errors import claude_error_body, error_response, openai_error_body
+from proxy.http.errors import (
+    claude_error_body,
+    error_response,
+    gemini_error_body,
+    openai_error_body,
+    responses_stream_error,
+)
 from proxy.pipeline.parse import ClientGone
 from proxy.pipeline.respond import StreamReply
 
@@ -26,6 +34,7 @@ log = logging.getLogger("cliproxy.http")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _DONE = b"data: [DONE]\n\n"
+_KEEPALIVE = b": keep-alive\n\n"
 
 
 async def until_disconnect(work: Coroutine[Any, Any, T], request: Request) -> T:
@@ -55,39 +64,115 @@ async def until_disconnect(work: Coroutine[Any, Any, T], request: Request) -> T:
         watcher.cancel()
 
 
+@dataclass(frozen=True)
+class Framing:
+    """How one client format's stream goes on the wire (04 §1.3): what wraps each chunk
+    (`index` counts chunks), what follows the last one, and the frame a failure after
+    the start becomes."""
+
+    frame: Callable[[bytes, int], bytes]
+    end: bytes
+    failure: Callable[[ProxyError], bytes]
+    media_type: str = "text/event-stream"
+    keepalive: bool = True
+
+
+def _data(payload: bytes, index: int) -> bytes:
+    return b"data: " + payload + b"\n\n"
+
+
+def _event_block(payload: bytes, index: int) -> bytes:
+    """Translators and upstreams hand whole SSE events; make sure each ends its frame."""
+    return payload if payload.endswith(b"\n\n") else payload.rstrip(b"\n") + b"\n\n"
+
+
+def _array_element(payload: bytes, index: int) -> bytes:
+    return (b"[" if index == 0 else b",\r\n") + payload
+
+
+FRAMINGS = {
+    "openai": Framing(_data, _DONE, lambda e: _data(openai_error_body(e), 0)),
+    "claude": Framing(
+        _event_block, b"", lambda e: b"event: error\ndata: " + claude_error_body(e) + b"\n\n"
+    ),
+    "openai-response": Framing(_event_block, b"", responses_stream_error),
+    "gemini": Framing(
+        _data, b"", lambda e: b"event: error\ndata: " + gemini_error_body(e) + b"\n\n"
+    ),
+    # `streamGenerateContent` without `alt=sse`: one JSON array, as Google serves it
+    "gemini-array": Framing(
+        _array_element,
+        b"]",
+        lambda e: b",\r\n" + gemini_error_body(e) + b"]",
+        media_type="application/json",
+        keepalive=False,
+    ),
+}
+
+
 async def stream_response(
-    start: Coroutine[Any, Any, StreamReply], request: Request, client_format: str
+    start: Coroutine[Any, Any, StreamReply],
+    request: Request,
+    client_format: str,
+    keepalive_seconds: float = 0,
 ) -> Response:
     """`start` runs the pipeline up to the first chunk; the head goes out after it."""
     try:
         reply = await until_disconnect(start, request)
     except ProxyError as error:
-        return error_response(error, client_format)
-    headers = {**SSE_HEADERS, **{k: ", ".join(v) for k, v in reply.headers.items()}}
-    frames = _claude_frames if client_format == "claude" else _openai_frames
-    return StreamingResponse(frames(reply.chunks), media_type="text/event-stream", headers=headers)
+        return error_response(error, client_format.removesuffix("-array"))
+    framing = FRAMINGS[client_format]
+    headers = {k: ", ".join(v) for k, v in reply.headers.items()}
+    if framing.media_type == "text/event-stream":
+        headers = {**SSE_HEADERS, **headers}
+    idle = keepalive_seconds if framing.keepalive else 0
+    return StreamingResponse(
+        _framed(reply.chunks, framing, idle), media_type=framing.media_type, headers=headers
+    )
 
 
-async def _openai_frames(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """Each chunk is one JSON object: `data: ` framing, then `[DONE]`."""
+async def _framed(
+    chunks: AsyncIterator[bytes], framing: Framing, idle: float
+) -> AsyncIterator[bytes]:
+    index = 0
     try:
-        async for payload in chunks:
-            yield b"data: " + payload + b"\n\n"
-        yield _DONE
+        async for payload in _with_keepalive(chunks, idle) if idle > 0 else chunks:
+            if payload is None:
+                yield _KEEPALIVE
+                continue
+            yield framing.frame(payload, index)
+            index += 1
+        if index == 0 and framing.end == b"]":
+            yield b"["
+        yield framing.end
     except ProxyError as error:
         log.warning("stream failed after it started: %s", error.message)
-        yield b"data: " + openai_error_body(error) + b"\n\n"
+        yield framing.failure(error)
     finally:
         await chunks.aclose()
 
 
-async def _claude_frames(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """Each chunk is already a whole `event:`/`data:` block; errors are an `error` event."""
+async def _with_keepalive(chunks: AsyncIterator[bytes], idle: float) -> AsyncIterator[bytes | None]:
+    """The chunks, with a None after every `idle` seconds without one (04 §1.3 rule 4:
+    `streaming.keepalive-seconds`)."""
+    pending: asyncio.Future[bytes] | None = None
     try:
-        async for payload in chunks:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(chunks.__anext__())
+            done, _ = await asyncio.wait({pending}, timeout=idle)
+            if not done:
+                yield None
+                continue
+            try:
+                payload = pending.result()
+            except StopAsyncIteration:
+                return
+            finally:
+                pending = None
             yield payload
-    except ProxyError as error:
-        log.warning("stream failed after it started: %s", error.message)
-        yield b"event: error\ndata: " + claude_error_body(error) + b"\n\n"
     finally:
-        await chunks.aclose()
+        if pending is not None:  # the client left while a chunk was awaited
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending

@@ -18,13 +18,13 @@ from typing import Any
 
 from proxy.errors import PluginCallError, ProxyError, UpstreamError
 from proxy.executors import Call
-from proxy.formats import negotiation, thinking
+from proxy.formats import counting, negotiation, thinking
 from proxy.formats.negotiation import Formats
 from proxy.formats.registry import TranslationFailed
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.intercept import intercept
 from proxy.pipeline.resolve import Target
-from proxy.pipeline.select import select
+from proxy.pipeline.select import Rounds, select
 from proxy.plugins import auth
 from proxy.plugins import thinking as thinking_plugins
 from proxy.plugins.plugin import Plugin
@@ -95,15 +95,23 @@ async def _attempts(
 ) -> Result | StreamResult:
     generation = ctx.generation
     formats = negotiation.negotiate(target.executor, ctx.entry_format, generation.hooks)
-    tried: set[str] = set()
+    rounds = Rounds(generation.config.retry)
     last_error: ProxyError | None = None
     while True:
+        if (
+            last_error is not None
+            and rounds.full()
+            and not await rounds.another(ctx, target, last_error)
+        ):
+            raise last_error
         try:
-            credential = await select(ctx, target, tried)
+            credential = await select(ctx, target, rounds.tried)
         except ProxyError:
-            if last_error is not None:
-                raise last_error from None
-            raise
+            if last_error is None:
+                raise
+            if await rounds.another(ctx, target, last_error):
+                continue
+            raise last_error from None
         after = await intercept(
             runtime,
             ctx,
@@ -128,8 +136,9 @@ async def _attempts(
                 error.status,
             )
             retry_after = error.retry_after if isinstance(error, UpstreamError) else 0.0
-            generation.pool.cool_down(credential, target.model, error.status, retry_after)
-            tried.add(credential.id)
+            if not generation.config.retry.disable_cooling:
+                generation.pool.cool_down(credential, target.model, error.status, retry_after)
+            rounds.tried.add(credential.id)
             last_error = error
 
 
@@ -228,8 +237,10 @@ async def _call(
     output, client = attempt.formats.output, ctx.entry_format
     if not stream:
         call = Call(request, ctx.request_id, runtime.scopes, runtime.streams)
-        run = target.executor.count_tokens if ctx.count_tokens else target.executor.execute
-        reply = await run(call)
+        if ctx.count_tokens:
+            reply = await target.executor.count_tokens(call)
+            return Result(_count_answer(reply.payload, client), reply.headers, attempt)
+        reply = await target.executor.execute(call)
         body = reply.payload
         if not registry.passthrough(output, client):
             body = await registry.response(
@@ -251,6 +262,13 @@ async def _call(
             chunks, registry.stream(output, client, target.model, attempt.original, payload)
         )
     return StreamResult(chunks, opened.headers, attempt)
+
+
+def _count_answer(body: bytes, client_format: str) -> bytes:
+    """The executor's count in the client's shape; a body with no count in it (a plugin's
+    own shape) passes as it is."""
+    count = counting.parse(body)
+    return body if count is None else counting.render(count, client_format)
 
 
 async def _translated(chunks: AsyncIterator[bytes], translation: Any) -> AsyncIterator[bytes]:

@@ -49,17 +49,21 @@ async def read_body(chunks: AsyncIterator[bytes], declared_length: str | None, l
     return b"".join(parts)
 
 
-def parse_json_request(ctx: RequestContext) -> None:
-    """Fills payload, model and stream; `stream` streams only when it is JSON `true`."""
+def parse_json_request(
+    ctx: RequestContext, model: str | None = None, stream: bool | None = None
+) -> None:
+    """Fills payload, model and stream; `stream` streams only when it is JSON `true`.
+    A `model` or `stream` given by the route (Gemini's URL) overrides the body."""
     try:
         payload = ujson.loads(ctx.body)
     except ValueError as exc:
         raise RequestError(f"Invalid request: body is not valid JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise RequestError("Invalid request: body must be a JSON object")
-    model = payload.get("model")
+    if model is None:
+        model = payload.get("model")
     if not isinstance(model, str) or not model.strip():
         raise RequestError("Invalid request: `model` is required and must be a string")
     ctx.payload = payload
     ctx.model = model.strip()
-    ctx.stream = payload.get("stream") is True
+    ctx.stream = payload.get("stream") is True if stream is None else stream

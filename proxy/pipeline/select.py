@@ -8,11 +8,22 @@ top scheduler plugin's pick when one is loaded, else the configured strategy.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+
+from proxy.config import RetryConfig
 from proxy.errors import PluginCallError, ProxyError
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.resolve import Target
 from proxy.plugins import scheduler
 from proxy.providers.credentials import Credential
+
+log = logging.getLogger("cliproxy.pipeline")
+
+# Failures after which another round over the credentials may help (04 §5.4).
+ROUND_STATUSES = frozenset({403, 408, 429, 500, 502, 503, 504})
 
 
 class NoCredential(ProxyError):
@@ -68,6 +79,39 @@ async def select(ctx: RequestContext, target: Target, tried: set[str]) -> Creden
             return _selected(ctx, pick.credential)
         strategy = pick.strategy or strategy
     return _selected(ctx, pool.pick(strategy, target.provider, target.model, usable))
+
+
+@dataclass
+class Rounds:
+    """The credentials one request tried, round by round (04 §5.4): a round ends when no
+    untried credential is left or `max-retry-credentials` were tried; `request-retry` more
+    rounds follow after failures worth retrying, once some credential's cooldown ends
+    within `max-retry-interval`."""
+
+    retry: RetryConfig
+    tried: set[str] = field(default_factory=set)
+    round: int = 0
+
+    def full(self) -> bool:
+        cap = self.retry.max_retry_credentials
+        return cap > 0 and len(self.tried) >= cap
+
+    async def another(self, ctx: RequestContext, target: Target, last: ProxyError) -> bool:
+        """Waits for and starts the next round; False when there is none."""
+        if last.status not in ROUND_STATUSES or self.round >= self.retry.request_retry:
+            return False
+        pool = ctx.generation.pool
+        static = ctx.generation.catalog.static_models(target.provider)
+        wait = pool.soonest(target.provider, target.model, static)
+        if wait > self.retry.max_retry_interval:
+            return False
+        if wait > 0:
+            jitter = min(wait * 0.25, 2.0, self.retry.max_retry_interval - wait) * random.random()
+            log.info("retry round %d for %s in %.1fs", self.round + 1, target.model, wait)
+            await asyncio.sleep(wait + jitter)
+        self.tried.clear()
+        self.round += 1
+        return True
 
 
 def _selected(ctx: RequestContext, credential: Credential) -> Credential:

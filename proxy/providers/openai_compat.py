@@ -17,6 +17,7 @@ import ujson
 
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
+from proxy.formats import counting
 from proxy.providers import upstream
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import OpenAICompat
@@ -78,9 +79,9 @@ class OpenAICompatExecutor:
         return await upstream.whole(await self._send(call, stream=False))
 
     async def count_tokens(self, call: Call) -> ExecutorReply:
-        raise UpstreamError(
-            f"{self.name}: OpenAI-compatible upstreams have no token counting", status=501
-        )
+        """OpenAI-compatible upstreams cannot count: estimated locally (04 §1.5)."""
+        count = counting.estimate(call.request.get("Payload") or b"")
+        return ExecutorReply(counting.render(count, "claude"), {})
 
     async def open_stream(self, call: Call) -> OpenedStream:
         """Waits for the first event, so a failure before it can move to another key."""

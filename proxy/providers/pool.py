@@ -21,6 +21,8 @@ STRATEGIES = ("round-robin", "fill-first")
 # Cooldown per failure status (04 §5.3): how long a credential rests for that model.
 _COOLDOWN_SECONDS = {401: 1800.0, 402: 1800.0, 403: 1800.0, 404: 43200.0}
 _TRANSIENT_COOLDOWN = 60.0
+# A 429 without Retry-After: 1 s, 2 s, 4 s ... per credential and model, at most 30 min.
+_BACKOFF_CAP = 1800.0
 
 
 @dataclass
@@ -29,6 +31,7 @@ class PoolState:
 
     cursors: dict[tuple[str, str], itertools.count[int]] = field(default_factory=dict)
     cooldowns: dict[tuple[str, str], float] = field(default_factory=dict)  # -> monotonic end
+    backoff: dict[tuple[str, str], int] = field(default_factory=dict)  # 429s in a row
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cooling(self, credential_id: str, model: str, now: float) -> float:
@@ -81,6 +84,12 @@ class Pool:
         top = max(c.priority for c in usable)
         return [c for c in usable if c.priority == top], 0.0
 
+    def soonest(self, provider: str, model: str, static_models: frozenset[str]) -> float:
+        """Seconds until some credential of the provider serves the model again (0: one
+        does now), ignoring what this request already tried: the wait before a retry round."""
+        usable, wait = self.candidates(provider, model, static_models, set())
+        return 0.0 if usable else wait
+
     def pick(
         self, strategy: str, provider: str, model: str, usable: list[Credential]
     ) -> Credential:
@@ -94,14 +103,23 @@ class Pool:
     def cool_down(
         self, credential: Credential, model: str, status: int, retry_after: float
     ) -> None:
-        seconds = retry_after or _COOLDOWN_SECONDS.get(status, _TRANSIENT_COOLDOWN)
+        key = (credential.id, model)
         with self.state.lock:
-            self.state.cooldowns[(credential.id, model)] = time.monotonic() + seconds
+            if retry_after:
+                seconds = retry_after
+            elif status == 429:
+                level = self.state.backoff.get(key, 0)
+                self.state.backoff[key] = level + 1
+                seconds = min(2.0**level, _BACKOFF_CAP)
+            else:
+                seconds = _COOLDOWN_SECONDS.get(status, _TRANSIENT_COOLDOWN)
+            self.state.cooldowns[key] = time.monotonic() + seconds
 
     def recovered(self, credential: Credential, model: str) -> None:
-        if self.state.cooldowns:
+        if self.state.cooldowns or self.state.backoff:
             with self.state.lock:
                 self.state.cooldowns.pop((credential.id, model), None)
+                self.state.backoff.pop((credential.id, model), None)
 
     def replace(self, credential: Credential) -> None:
         """Swaps in a refreshed record (same id) for later requests of this generation."""
