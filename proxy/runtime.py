@@ -22,6 +22,7 @@ from proxy.catalog import Catalog
 from proxy.config import Config
 from proxy.errors import ConfigError
 from proxy.executors import Executor
+from proxy.extensions import Extensions
 from proxy.formats.registry import Hooks, Registry
 from proxy.plugins import auth, frontend_auth, management, models, thinking
 from proxy.plugins.dispatch import CallRunner
@@ -55,6 +56,7 @@ class Generation:
     host_summary: dict[str, Any] = field(default_factory=dict)
     thinking: dict[str, Plugin] = field(default_factory=dict)  # format -> thinking applier
     plugin_models: tuple[models.PluginModels, ...] = ()  # model.static / model.register
+    extensions: Extensions = field(default_factory=Extensions)  # proxy.sdk additions
 
     @cached_property
     def registry(self) -> Registry:
@@ -74,7 +76,8 @@ class Runtime:
         self.notifier = Notifier(self.scopes)
         self.upstream = upstream.UpstreamClients(config.proxy_url)
         self.pool_state = PoolState()
-        self.current = Generation(config, Snapshot(), Catalog())
+        self.extensions = Extensions()
+        self.current = Generation(config, Snapshot(), Catalog(), extensions=self.extensions)
         self.last_error = ""
 
     @property
@@ -108,6 +111,7 @@ class Runtime:
             host_summary=summary,
             thinking=thinking.appliers(snapshot),
             plugin_models=static,
+            extensions=self.extensions,
         )
         return self.current
 
@@ -166,6 +170,10 @@ class Runtime:
                     claude_api.credentials_of(entries),
                 )
             )
+        built += [
+            Builtin.of(extra.provider, extra.executor, extra.model_infos, list(extra.credentials))
+            for extra in self.extensions.providers.values()
+        ]
         return built
 
     async def reload(self) -> bool:

@@ -51,24 +51,56 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     return hc
 
 
+class Running:
+    """A runtime brought up for serving: host callbacks installed, the configuration
+    applied, the config and credential watcher running. `stop` undoes it all; the HTTP
+    server (ours, or the application that mounted the proxy) is stopped before."""
+
+    def __init__(self, runtime: Runtime, http: HostHTTP, watcher: asyncio.Task[None]) -> None:
+        self.runtime, self.http, self.watcher = runtime, http, watcher
+
+    @classmethod
+    async def start(cls, runtime: Runtime) -> Running:
+        loop = asyncio.get_running_loop()
+        NestedExecutions(runtime, loop).install()
+        http = HostHTTP(
+            runtime.scopes, loop, runtime.config.proxy_url, lambda: _http_limits(runtime)
+        )
+        http.install(runtime.host.host_calls)
+        HostAuth(
+            lambda: runtime.config.auth_path,
+            lambda: list(runtime.current.pool.by_id.values()),
+            runtime.reload_credentials,
+        ).install(runtime.host.host_calls)
+        await asyncio.to_thread(runtime.apply, runtime.config)
+        return cls(runtime, http, asyncio.create_task(runtime.watch()))
+
+    async def stop(self) -> bool:
+        """False when a plugin call was still running at the end (see Runtime.shutdown)."""
+        runtime = self.runtime
+        self.watcher.cancel()
+        # notifications of the last requests reach their plugins before those shut down
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(
+                runtime.notifier.drain(), runtime.config.plugins.shutdown_timeout or None
+            )
+        runtime.notifier.close()
+        log.info("shutting down plugins")
+        drained = await asyncio.to_thread(runtime.shutdown)
+        await self.http.aclose()
+        await runtime.upstream.aclose()
+        return drained
+
+
 async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> bool:
     """Applies the configuration, serves until a signal arrives, then shuts down. Returns
     False when a plugin call was still running at the end (see Runtime.shutdown)."""
-    loop = asyncio.get_running_loop()
-    NestedExecutions(runtime, loop).install()
-    http = HostHTTP(runtime.scopes, loop, runtime.config.proxy_url, lambda: _http_limits(runtime))
-    http.install(runtime.host.host_calls)
-    HostAuth(
-        lambda: runtime.config.auth_path,
-        lambda: list(runtime.current.pool.by_id.values()),
-        runtime.reload_credentials,
-    ).install(runtime.host.host_calls)
-    await asyncio.to_thread(runtime.apply, runtime.config)
+    running = await Running.start(runtime)
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    watcher = asyncio.create_task(runtime.watch())
     scheme = "https" if runtime.config.tls.enable else "http"
     log.info(
         "cliproxy serving on %s://%s:%d (%d models)",
@@ -84,17 +116,7 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
             shutdown_trigger=stop.wait,
         )  # type: ignore[arg-type]
     finally:
-        watcher.cancel()
-        # notifications of the last requests reach their plugins before those shut down
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(
-                runtime.notifier.drain(), runtime.config.plugins.shutdown_timeout or None
-            )
-        runtime.notifier.close()
-        log.info("shutting down plugins")
-        drained = await asyncio.to_thread(runtime.shutdown)
-        await http.aclose()
-        await runtime.upstream.aclose()
+        drained = await running.stop()
     return drained
 
 

@@ -159,15 +159,27 @@ def free_port() -> int:
 class ProxyServer:
     """`python -m proxy serve` on a free loopback port, with its log captured."""
 
-    def __init__(self, directory: Path, config_text: str, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        config_text: str,
+        env: dict[str, str],
+        command: list[str] | None = None,
+    ) -> None:
+        """`command` replaces `python -m proxy ...`; `{port}` and `{config}` in it are
+        filled in (an embedding program of the Python SDK)."""
         self.directory = directory
         self.port = free_port()
         self.config_path = directory / "config.yaml"
         self.write_config(config_text)
         self._lines: queue.Queue[str] = queue.Queue()
         self._log: list[str] = []
+        command = command or [sys.executable, "-m", "proxy", "--config", "{config}", "serve"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "proxy", "--config", str(self.config_path), "serve"],
+            [
+                part.replace("{port}", str(self.port)).replace("{config}", str(self.config_path))
+                for part in command
+            ],
             cwd=directory,
             env=env,
             stdout=subprocess.PIPE,

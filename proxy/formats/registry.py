@@ -58,6 +58,12 @@ HUB = "openai"
 _COMPOSED: dict[tuple[str, str], Translator] = {}
 
 
+def register(client: str, upstream: str, translator: Translator) -> None:
+    """Adds or replaces the translator of a pair (after import time: Python SDK users)."""
+    NATIVE[(client, upstream)] = translator
+    _COMPOSED.clear()
+
+
 def native(client: str, upstream: str) -> Translator | None:
     if client == upstream:
         return IDENTITY

@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
+from proxy.extensions import UsageRecord
 from proxy.formats import usage
 from proxy.pipeline.context import RequestContext
 from proxy.pipeline.resolve import Target
@@ -31,12 +32,16 @@ class Tracker:
     def wanted(self) -> bool:
         """Whether anyone listens: without lifecycle or usage plugins there is nothing to
         record, per request or per chunk."""
-        snapshot = self.ctx.generation.snapshot
-        return bool(snapshot.having("request_lifecycle_plugin") or snapshot.having("usage_plugin"))
+        generation = self.ctx.generation
+        return bool(generation.snapshot.having("request_lifecycle_plugin") or self._counting())
+
+    def _counting(self) -> bool:
+        generation = self.ctx.generation
+        return bool(generation.snapshot.having("usage_plugin") or generation.extensions.usage)
 
     def saw(self, body: bytes) -> None:
         """Notes the token counts a response body or stream chunk reports."""
-        if not self.ctx.generation.snapshot.having("usage_plugin"):
+        if not self._counting():
             return
         if not self.first_chunk:
             self.first_chunk = time.monotonic()
@@ -87,10 +92,26 @@ class Tracker:
     def _usage(self, outcome: str, status: int, error: str, credential: Credential | None) -> None:
         ctx = self.ctx
         plugins = ctx.generation.snapshot.having("usage_plugin")
-        if not plugins:
-            return
         failed = outcome not in ("succeeded",)
         now = time.monotonic()
+        if ctx.generation.extensions.usage:
+            ctx.generation.extensions.observe(
+                UsageRecord(
+                    provider=self.target.provider,
+                    executor=self.target.executor.kind,
+                    model=self.target.model,
+                    requested_model=ctx.model,
+                    api_key=ctx.principal,
+                    auth_id=credential.id if credential else "",
+                    failed=failed,
+                    status=status,
+                    latency_seconds=now - self.started,
+                    first_chunk_seconds=self.first_chunk - self.started if self.first_chunk else 0,
+                    tokens=self.counts or usage.zero(),
+                )
+            )
+        if not plugins:
+            return
         self.runtime.notifier.usage(
             plugins,
             {

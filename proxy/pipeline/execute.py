@@ -152,7 +152,7 @@ async def _call_with_refresh(
     except (PluginCallError, UpstreamError) as error:
         if credential is None or error.status != 401:
             raise
-        renewed = await _refresh(runtime, ctx, credential)
+        renewed = await _refresh(runtime, ctx, target, credential)
         if renewed is None:
             raise
         attempt.credential = credential = renewed
@@ -284,12 +284,19 @@ async def _translated(chunks: AsyncIterator[bytes], translation: Any) -> AsyncIt
 
 
 async def _refresh(
-    runtime: Runtime, ctx: RequestContext, credential: Credential
+    runtime: Runtime, ctx: RequestContext, target: Target, credential: Credential
 ) -> Credential | None:
-    """One refresh through the provider's auth plugin, saved; None when there is none or
-    it failed (the 401 then counts as the credential's failure)."""
+    """One refresh through the provider's auth plugin (saved), or the executor's own
+    `refresh` (Python executors); None when there is none or it failed (the 401 then
+    counts as the credential's failure)."""
     generation = ctx.generation
     owner = generation.auth_owners.get(credential.provider)
+    own_refresh = getattr(target.executor, "refresh", None)
+    if owner is None and own_refresh is not None:
+        renewed = await own_refresh(credential, ctx.request_id)
+        if renewed is not None:
+            generation.pool.replace(renewed)
+        return renewed
     if owner is None:
         return None
     try:
