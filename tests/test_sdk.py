@@ -122,6 +122,33 @@ def test_a_translator_pair_serves_clients_of_every_format(embedded):
         assert "".join(streamed.text_stream).split() == ["z", "y", "x"]
 
 
+def test_token_counts_and_their_default_and_http2(embedded):
+    server = embedded()
+    claude = anthropic.Anthropic(base_url=server.url, api_key=CLIENT_KEY, max_retries=0)
+    counted = claude.messages.count_tokens(
+        model="echo-bot", messages=[{"role": "user", "content": "four words right here"}]
+    )
+    assert counted.input_tokens == 4
+    with pytest.raises(anthropic.APIStatusError) as unsupported:
+        claude.messages.count_tokens(
+            model="upstream-model", messages=[{"role": "user", "content": "x"}]
+        )
+    assert unsupported.value.status_code == 501
+    assert "token counting is not supported" in unsupported.value.message
+    chat = _openai(server).chat.completions.create(  # the credential did not cool down
+        model="upstream-model", messages=[{"role": "user", "content": "still served"}]
+    )
+    assert chat.choices[0].message.content == "still served"
+    with httpx.Client(http1=False, http2=True) as h2c:
+        answer = h2c.post(
+            f"{server.url}/v1/chat/completions",
+            headers={"Authorization": f"Bearer {CLIENT_KEY}"},
+            json={"model": "echo-bot", "messages": [{"role": "user", "content": "over h2"}]},
+        )
+    assert answer.http_version == "HTTP/2"
+    assert answer.json()["choices"][0]["message"]["content"] == "h2 over"
+
+
 def test_python_failures_reach_clients_in_their_format_without_internals(embedded):
     server = embedded()
     with pytest.raises(openai.APIStatusError) as failed:

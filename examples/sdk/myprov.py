@@ -117,6 +117,14 @@ class EchoBotExecutor(sdk.BaseExecutor):
 
         return sdk.StreamResult(chunks=chunks())
 
+    async def count_tokens(
+        self, ctx: sdk.Context, auth: sdk.Auth, req: sdk.Request, opts: sdk.Options
+    ) -> sdk.Response:
+        """One token a word; counts are answered as `{"input_tokens": N}`."""
+        turns = json.loads(req.payload).get("turns", [])
+        count = sum(len(t.get("said", "").split()) for t in turns)
+        return sdk.Response(payload=json.dumps({"input_tokens": count}).encode())
+
     def _answer(self, payload: bytes) -> tuple[str, dict[str, int]]:
         request = json.loads(payload)
         human = [t["said"] for t in request.get("turns", []) if t.get("who") == "human"]

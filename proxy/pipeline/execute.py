@@ -35,6 +35,7 @@ from proxy.runtime import Runtime
 log = logging.getLogger("cliproxy.pipeline")
 
 REQUEST_FAULTS = frozenset({400, 409, 413, 422})
+COUNT_UNSUPPORTED = frozenset({404, 405, 501})
 Headers = dict[str, list[str]]
 
 
@@ -129,6 +130,8 @@ async def _attempts(
         except (PluginCallError, UpstreamError) as error:
             if credential is None or error.status in REQUEST_FAULTS:
                 raise
+            if ctx.count_tokens and error.status in COUNT_UNSUPPORTED:
+                raise  # the upstream cannot count; the credential is fine (04 §1.5)
             log.info(
                 "credential %s failed for %s with %d; trying the next one",
                 credential.id,
