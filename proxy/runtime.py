@@ -34,7 +34,14 @@ from proxy.plugins.management import ManagementRoutes
 from proxy.plugins.plugin import Plugin
 from proxy.plugins.scopes import ScopeRegistry
 from proxy.plugins.streams import StreamRegistry
-from proxy.providers import claude_api, credentials, openai_compat, upstream
+from proxy.providers import (
+    claude_api,
+    codex_api,
+    credentials,
+    gemini_api,
+    openai_compat,
+    upstream,
+)
 from proxy.providers.credentials import Credential
 from proxy.providers.pool import Pool, PoolState
 
@@ -160,16 +167,20 @@ class Runtime:
             for entry in config.openai_compatibility
             if not entry.disabled
         ]
-        if config.claude_api_keys:
-            entries = config.claude_api_keys
-            built.append(
-                Builtin.of(
-                    claude_api.PROVIDER,
-                    claude_api.ClaudeExecutor(entries, self.upstream),
-                    claude_api.model_infos(entries),
-                    claude_api.credentials_of(entries),
+        for module, executor, entries in (
+            (claude_api, claude_api.ClaudeExecutor, config.claude_api_keys),
+            (gemini_api, gemini_api.GeminiExecutor, config.gemini_api_keys),
+            (codex_api, codex_api.CodexExecutor, config.codex_api_keys),
+        ):
+            if entries:
+                built.append(
+                    Builtin.of(
+                        module.PROVIDER,
+                        executor(entries, self.upstream),
+                        module.model_infos(entries),
+                        module.credentials_of(entries),
+                    )
                 )
-            )
         built += [
             Builtin.of(extra.provider, extra.executor, extra.model_infos, list(extra.credentials))
             for extra in self.extensions.providers.values()

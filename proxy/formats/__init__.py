@@ -3,4 +3,12 @@
 Importing this package registers the native translators with the registry.
 """
 
-from proxy.formats import claude_openai, openai_claude  # noqa: F401  (register themselves)
+from proxy.formats import (  # noqa: F401  (they register themselves)
+    claude_openai,
+    gemini_openai,
+    openai_claude,
+    openai_codex,
+    openai_gemini,
+    responses_codex,
+    responses_openai,
+)

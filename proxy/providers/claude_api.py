@@ -8,7 +8,6 @@ events, which is what Claude clients are sent and what the translators read.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +16,7 @@ import ujson
 
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
-from proxy.providers import upstream
+from proxy.providers import api_keys, upstream
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import APIKeyEntry
 
@@ -30,33 +29,11 @@ _ERROR_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 
 
 
 def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
-    found = []
-    for entry in entries:
-        seed = f"{PROVIDER}|{entry.base_url}|{entry.api_key}|{entry.proxy_url}|{entry.prefix}"
-        found.append(
-            Credential(
-                id=f"{PROVIDER}:{hashlib.sha256(seed.encode()).hexdigest()[:12]}",
-                provider=PROVIDER,
-                label=PROVIDER,
-                prefix=entry.prefix,
-                proxy_url=entry.proxy_url,
-                attributes={
-                    "api_key": entry.api_key,
-                    "base_url": entry.base_url,
-                    "priority": str(entry.priority),
-                },
-                metadata={"type": PROVIDER},
-                models=entry.aliases(DEFAULT_MODELS),
-            )
-        )
-    return found
+    return api_keys.credentials(PROVIDER, entries, DEFAULT_MODELS)
 
 
 def model_infos(entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
-    seen = dict.fromkeys(alias for entry in entries for alias in entry.aliases(DEFAULT_MODELS))
-    return [
-        {"ID": alias, "Object": "model", "OwnedBy": "anthropic", "Type": PROVIDER} for alias in seen
-    ]
+    return api_keys.model_infos(PROVIDER, "anthropic", entries, DEFAULT_MODELS)
 
 
 class ClaudeExecutor:
@@ -79,7 +56,7 @@ class ClaudeExecutor:
 
     async def open_stream(self, call: Call) -> OpenedStream:
         response = await self._send(call, stream=True)
-        return await upstream.first_event(response, _events(response), self.name)
+        return await upstream.first_event(response, _events(response, self.name), self.name)
 
     async def _send(
         self, call: Call, *, stream: bool, path: str = "/v1/messages"
@@ -122,33 +99,18 @@ class ClaudeExecutor:
         return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
 
 
-async def _events(response: httpx.Response) -> AsyncIterator[bytes]:
+async def _events(response: httpx.Response, who: str) -> AsyncIterator[bytes]:
     """Whole SSE events (`event:` and `data:` lines, then a blank line); an `error` event
     ends the stream with that error."""
-    lines: list[str] = []
-    try:
-        async for line in response.aiter_lines():
-            if line.strip():
-                lines.append(line)
-                continue
-            if not lines:
-                continue
-            block, lines = lines, []
-            _raise_error(block)
-            yield ("\n".join(block) + "\n\n").encode()
-        if lines:
-            _raise_error(lines)
-            yield ("\n".join(lines) + "\n\n").encode()
-    except httpx.HTTPError as exc:
-        raise UpstreamError(f"upstream stream broke: {exc or type(exc).__name__}", 502) from None
-    finally:
-        await response.aclose()
+    async for event in upstream.sse_events(response, who):
+        _raise_error(event)
+        yield ("\n".join(event) + "\n\n").encode()
 
 
 def _raise_error(block: list[str]) -> None:
     if not any(line.startswith("event: error") or line.startswith("event:error") for line in block):
         return
-    data = "".join(line[5:].strip() for line in block if line.startswith("data:"))
+    data = upstream.data_of(block)
     try:
         kind = ((ujson.loads(data) or {}).get("error") or {}).get("type", "")
     except (ValueError, AttributeError):

@@ -43,6 +43,7 @@ def credentials_of(entry: OpenAICompat) -> list[Credential]:
                 attributes={
                     "api_key": key.api_key,
                     "base_url": entry.base_url,
+                    "proxy_url": key.proxy_url,
                     "compat_name": entry.name,
                     "priority": str(entry.priority),
                 },
@@ -86,7 +87,7 @@ class OpenAICompatExecutor:
     async def open_stream(self, call: Call) -> OpenedStream:
         """Waits for the first event, so a failure before it can move to another key."""
         response = await self._send(call, stream=True)
-        return await upstream.first_event(response, _events(response), self.name)
+        return await upstream.first_event(response, _events(response, self.name), self.name)
 
     async def _send(self, call: Call, *, stream: bool) -> httpx.Response:
         request = call.request
@@ -125,30 +126,16 @@ class OpenAICompatExecutor:
         return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
 
 
-async def _events(response: httpx.Response) -> AsyncIterator[bytes]:
+async def _events(response: httpx.Response, who: str) -> AsyncIterator[bytes]:
     """The `data:` payloads of an SSE response, until `[DONE]` (or the end of the body);
     an error object in the stream ends it with that error (04 §4.1)."""
-    data: list[str] = []
-    try:
-        async for line in response.aiter_lines():
-            if line.startswith("data:"):
-                data.append(line[5:].lstrip(" "))
-                continue
-            if line.strip() or not data:
-                continue  # event:, id:, comments; or a blank line with nothing pending
-            payload, data = "\n".join(data), []
-            if payload == "[DONE]":
-                return
+    async for event in upstream.sse_events(response, who):
+        payload = upstream.data_of(event)
+        if payload == "[DONE]":
+            return
+        if payload:  # not event:, id: or comment lines only
             _raise_stream_error(payload)
             yield payload.encode()
-        if data and "\n".join(data) != "[DONE]":
-            payload = "\n".join(data)
-            _raise_stream_error(payload)
-            yield payload.encode()
-    except httpx.HTTPError as exc:
-        raise UpstreamError(f"upstream stream broke: {exc or type(exc).__name__}", 502) from None
-    finally:
-        await response.aclose()
 
 
 def _raise_stream_error(payload: str) -> None:

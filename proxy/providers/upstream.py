@@ -96,6 +96,37 @@ class UpstreamClients:
         self._clients.clear()
 
 
+async def sse_events(response: httpx.Response, who: str) -> AsyncGenerator[list[str], None]:
+    """The events of an SSE body, each as its non-blank lines; the response is closed at
+    the end. Lines end at `\\n` only: httpx's `aiter_lines` also breaks at U+2028, U+0085
+    and the like, which JSON text carries unescaped. A broken connection is a 502."""
+    pending = b""
+    lines: list[str] = []
+    try:
+        async for data in response.aiter_bytes():
+            *complete, pending = (pending + data).split(b"\n")
+            for raw in complete:
+                line = raw.rstrip(b"\r").decode("utf-8", "replace")
+                if line.strip():
+                    lines.append(line)
+                elif lines:
+                    yield lines
+                    lines = []
+        if pending.strip():
+            lines.append(pending.decode("utf-8", "replace"))
+        if lines:
+            yield lines
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"{who}: upstream stream broke: {exc!r}", 502) from None
+    finally:
+        await response.aclose()
+
+
+def data_of(event: list[str]) -> str:
+    """The `data:` of one SSE event (several data lines joined by newlines)."""
+    return "\n".join(line[5:].removeprefix(" ") for line in event if line.startswith("data:"))
+
+
 async def whole(response: httpx.Response) -> ExecutorReply:
     """A non-stream answer: the body read to its end."""
     try:

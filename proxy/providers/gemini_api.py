@@ -1,0 +1,132 @@
+"""The built-in `gemini` provider with API keys (`gemini-api-key[]`, 04 §4.1): Google's
+Generative Language API, or anything that speaks it at another `base-url`.
+
+Each entry is one credential of provider `gemini`; its key goes in `x-goog-api-key`. The
+model is part of the URL, not the body. Streams are asked for as SSE (`alt=sse`) and handed
+on as one bare `GenerateContentResponse` JSON object per chunk, which is what the Gemini
+chunk contract (04 §1.3) and the translators expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import ujson
+
+from proxy.errors import UpstreamError
+from proxy.executors import Call, ExecutorReply, OpenedStream
+from proxy.formats.gemini_common import dumps
+from proxy.providers import api_keys, upstream
+from proxy.providers.credentials import Credential
+from proxy.providers.settings import APIKeyEntry
+
+PROVIDER = "gemini"
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+API_VERSION = "v1beta"
+# Listed when an entry names no models (a small static catalog; 04 §4.3).
+DEFAULT_MODELS = ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")
+# What `countTokens` takes besides `contents`; anything else goes inside a
+# `generateContentRequest`, so system instructions and tools are counted too.
+_COUNT_FIELDS = frozenset({"contents", "generateContentRequest"})
+
+
+def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
+    return api_keys.credentials(PROVIDER, entries, DEFAULT_MODELS)
+
+
+def model_infos(entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
+    return api_keys.model_infos(PROVIDER, "google", entries, DEFAULT_MODELS)
+
+
+class GeminiExecutor:
+    input_formats = ("gemini",)
+    output_formats = ("gemini",)
+
+    def __init__(self, entries: tuple[APIKeyEntry, ...], clients: upstream.UpstreamClients) -> None:
+        self.entries = {(e.base_url, e.api_key): e for e in entries}
+        self.clients = clients
+        self.name = f"provider {PROVIDER}"
+        self.kind = PROVIDER
+
+    async def execute(self, call: Call) -> ExecutorReply:
+        return await upstream.whole(await self._send(call, "generateContent"))
+
+    async def count_tokens(self, call: Call) -> ExecutorReply:
+        return await upstream.whole(await self._send(call, "countTokens"))
+
+    async def open_stream(self, call: Call) -> OpenedStream:
+        response = await self._send(call, "streamGenerateContent")
+        return await upstream.first_event(response, _events(response, self.name), self.name)
+
+    async def _send(self, call: Call, action: str) -> httpx.Response:
+        request = call.request
+        attributes = request.get("AuthAttributes") or {}
+        base = (attributes.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
+        key = attributes.get("api_key", "")
+        entry = self.entries.get((base, key))
+        try:
+            payload = ujson.loads(request.get("Payload") or b"{}")
+        except ValueError:
+            raise UpstreamError(f"{self.name}: the request body is not JSON", 400) from None
+        model = str(request.get("Model") or payload.get("model") or "").removeprefix("models/")
+        if entry is not None:
+            model = entry.upstream_model(model)
+        payload.pop("model", None)
+        body = _count_body(payload, model) if action == "countTokens" else _generate_body(payload)
+        headers = {
+            "Content-Type": "application/json",
+            **upstream.entry_headers(entry.headers if entry else (), request.get("Headers") or {}),
+        }
+        if key:
+            headers["x-goog-api-key"] = key
+        url = f"{base}/{API_VERSION}/models/{quote(model, safe='')}:{action}"
+        if action == "streamGenerateContent":
+            url += "?alt=sse"
+            headers["Accept"] = "text/event-stream"
+        client = self.clients.for_proxy(attributes.get("proxy_url", ""))
+        return await upstream.post(client, url, headers, dumps(body), self.name)
+
+
+def _generate_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """Gemini refuses a conversation that opens with the model's turn; an empty user
+    turn in front keeps such histories (a client's prefill, a trimmed log) usable."""
+    contents = payload.get("contents")
+    if isinstance(contents, list) and contents and (contents[0] or {}).get("role") == "model":
+        payload["contents"] = [{"role": "user", "parts": [{"text": ""}]}, *contents]
+    return payload
+
+
+def _count_body(payload: dict[str, Any], model: str) -> dict[str, Any]:
+    """`countTokens` takes only `contents` or a whole `generateContentRequest` (which
+    names its model); a generate body with more than contents is sent as the latter."""
+    if set(payload) <= _COUNT_FIELDS:
+        return payload
+    inner = _generate_body(payload)
+    return {"generateContentRequest": {"model": f"models/{model}", **inner}}
+
+
+async def _events(response: httpx.Response, who: str) -> AsyncIterator[bytes]:
+    """The `data:` payload of each SSE event (one JSON object each); an error object in
+    the stream ends it with that error and Gemini's status code."""
+    async for event in upstream.sse_events(response, who):
+        payload = upstream.data_of(event)
+        if payload:
+            _raise_error(payload)
+            yield payload.encode()
+
+
+def _raise_error(payload: str) -> None:
+    if '"error"' not in payload:
+        return
+    try:
+        parsed = ujson.loads(payload)
+    except ValueError:
+        raise UpstreamError(payload, 502) from None
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(error, dict):
+        code = error.get("code")
+        status = code if isinstance(code, int) and 400 <= code < 600 else 502
+        raise UpstreamError(payload, status)
