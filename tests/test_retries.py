@@ -8,6 +8,7 @@ import httpx
 import openai
 import pytest
 
+from tests.conftest import wait_for
 from tests.test_openai_compat import _config, _sdk
 from tests.upstream import Upstream
 
@@ -122,3 +123,26 @@ def test_legacy_completions_are_answered_as_text_completions(start_server, upstr
     stream = client.completions.create(model="mock-model", prompt="one two", stream=True)
     pieces = [c.choices[0].text for c in stream if c.choices]
     assert "".join(pieces).split() == ["one", "two"]
+
+
+def test_a_rested_credential_returns_when_its_cooldown_ends(start_server, upstream):
+    upstream.failures = 1  # the first call gets 503 with Retry-After: 1
+    config = _config(upstream, ["good-1", "good-2"])
+    server = start_server(
+        config.replace(
+            "      - name: broken\n",
+            "      - name: flaky\n        alias: flaky\n      - name: broken\n",
+        )
+    )
+    client = _sdk(server)
+
+    def ask() -> str:
+        client.chat.completions.create(model="flaky", messages=[{"role": "user", "content": "x"}])
+        return upstream.calls[-1]["key"]
+
+    other = ask()  # failed over before the first byte
+    rested = upstream.calls[0]["key"]
+    assert rested != other
+    assert ask() == other and ask() == other  # round-robin skips the resting key
+    # polled, not slept: the rested key is picked again once its one-second rest is over
+    assert wait_for(lambda: ask() == rested, timeout=10, what="the rested key back in turn")

@@ -291,6 +291,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/v1/chat/completions":
             self._chat(json.loads(body))
             return
+        if self.path.startswith("/v1/messages/count_tokens"):
+            words = len(json.dumps(json.loads(body).get("messages", [])).split())
+            self.send(200, json.dumps({"input_tokens": words}).encode(), "application/json")
+            return
         if self.path.startswith("/v1/messages"):
             self._messages(json.loads(body))
             return

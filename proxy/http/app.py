@@ -133,6 +133,8 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route("/v1beta/models", gemini.list_models, methods=["GET"]),
             Route("/v1beta/models/{target:path}", gemini.get_model, methods=["GET"]),
             Route("/v1beta/models/{target:path}", routes.Endpoint(gemini.action), methods=["POST"]),
+            # google-genai defaults to the stable `v1` path of the same API
+            Route("/v1/models/{target:path}", routes.Endpoint(gemini.action), methods=["POST"]),
             *ManagementAPI(runtime).routes(),
             *extra_routes,
         ],
