@@ -242,7 +242,8 @@ async def _call(
         call = Call(request, ctx.request_id, runtime.scopes, runtime.streams)
         if ctx.count_tokens:
             reply = await target.executor.count_tokens(call)
-            return Result(_count_answer(reply.payload, client), reply.headers, attempt)
+            body = reply.payload if output == client else _count_answer(reply.payload, client)
+            return Result(body, reply.headers, attempt)
         reply = await target.executor.execute(call)
         body = reply.payload
         if not registry.passthrough(output, client):
@@ -268,8 +269,8 @@ async def _call(
 
 
 def _count_answer(body: bytes, client_format: str) -> bytes:
-    """The executor's count in the client's shape; a body with no count in it (a plugin's
-    own shape) passes as it is."""
+    """The count of an executor of another format in the client's shape; a body with no
+    count in it (a plugin's own shape) passes as it is."""
     count = counting.parse(body)
     return body if count is None else counting.render(count, client_format)
 
