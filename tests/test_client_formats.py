@@ -108,3 +108,31 @@ def test_cors_preflight_and_headers(server):
     assert preflight.headers["access-control-allow-origin"] == "*"
     answer = _gemini(server, "generateContent", model="openai-echo")
     assert answer.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "expected"),
+    [
+        ("openai-echo(high)", ("reasoning_effort",), "high"),
+        ("openai-echo(3000)", ("reasoning_effort",), "medium"),
+        ("claude-echo(2048)", ("thinking",), {"type": "enabled", "budget_tokens": 2048}),
+        ("claude-echo(none)", ("thinking",), {"type": "disabled"}),
+        ("gemini-echo(none)", ("generationConfig", "thinkingConfig", "thinkingBudget"), 0),
+        ("gemini-echo(low)", ("generationConfig", "thinkingConfig", "thinkingBudget"), 1024),
+        ("codex-echo(low)", ("reasoning", "effort"), "low"),
+    ],
+)
+def test_a_thinking_suffix_reaches_every_upstream_in_its_own_terms(
+    start_server, upstream, model, field, expected
+):
+    server = start_server(_config(upstream))
+    answer = httpx.post(
+        f"{server.url}/v1/chat/completions",
+        headers={"Authorization": f"Bearer {KEY}"},
+        json={"model": model, "messages": [{"role": "user", "content": TEXT}]},
+    )
+    assert answer.status_code == 200, answer.text
+    sent = upstream.calls[-1]["body"]
+    for key in field:
+        sent = sent[key]
+    assert sent == expected

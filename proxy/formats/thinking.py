@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import ujson
+
 from proxy.errors import RequestError
 
 LEVELS = {
@@ -39,6 +41,21 @@ class Thinking:
 
     def wire(self) -> dict[str, Any]:
         return {"Mode": self.mode, "Budget": self.budget, "Level": self.level}
+
+    @property
+    def tokens(self) -> int:
+        """As a budget: levels by the table, -1 for auto, 0 for none."""
+        return LEVELS[self.level] if self.mode == "level" else self.budget
+
+    @property
+    def effort(self) -> str:
+        """As a level (what OpenAI's `reasoning_effort` takes): budgets by the table."""
+        if self.mode != "budget":
+            return self.level
+        for level in ("minimal", "low", "medium", "high"):
+            if self.budget <= LEVELS[level]:
+                return level
+        return "xhigh"
 
 
 def split_suffix(model: str) -> tuple[str, str | None]:
@@ -80,3 +97,49 @@ def from_body(source_format: str, payload: dict[str, Any]) -> Thinking | None:
         budget = config.get("thinkingBudget") if isinstance(config, dict) else None
         return parse_value(str(budget)) if isinstance(budget, int) else None
     return None
+
+
+def apply(target_format: str, payload: bytes, setting: Thinking) -> bytes:
+    """The built-in appliers (04 §3.5, basic): a `model(value)` suffix set on the request
+    in the executor's own format, after translation, overriding the body. A format without
+    an applier here, or a body that is not a JSON object, is left alone."""
+    try:
+        body = ujson.loads(payload)
+    except ValueError:
+        return payload
+    if not isinstance(body, dict):
+        return payload
+    if target_format == "openai":
+        if setting.mode == "auto":
+            body.pop("reasoning_effort", None)
+        else:
+            body["reasoning_effort"] = setting.effort
+    elif target_format in ("codex", "openai-response"):
+        reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
+        body["reasoning"] = {
+            **reasoning,
+            "effort": "medium" if setting.mode == "auto" else setting.effort,
+        }
+    elif target_format == "claude":
+        _claude(body, setting)
+    elif target_format == "gemini":
+        config = body.setdefault("generationConfig", {})
+        config["thinkingConfig"] = {
+            "thinkingBudget": setting.tokens,
+            "includeThoughts": setting.tokens != 0,
+        }
+    else:
+        return payload
+    return ujson.dumps(body, ensure_ascii=False, escape_forward_slashes=False).encode()
+
+
+def _claude(body: dict[str, Any], setting: Thinking) -> None:
+    """Claude has no dynamic budget (auto takes the medium one), and `max_tokens` must
+    exceed the budget: it is raised when it does not."""
+    if setting.mode == "none":
+        body["thinking"] = {"type": "disabled"}
+        return
+    budget = LEVELS["medium"] if setting.mode == "auto" else max(setting.tokens, 1024)
+    body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] <= budget:
+        body["max_tokens"] = budget + 4096

@@ -208,6 +208,8 @@ async def _payload(
     applier = ctx.generation.thinking.get(wanted)
     if applier is not None:
         payload = await _apply_thinking(runtime, ctx, target, applier, wanted, payload)
+    elif ctx.thinking is not None:
+        payload = thinking.apply(wanted, payload, ctx.thinking)
     return payload
 
 
