@@ -32,16 +32,7 @@ from proxy.server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TEXT = workload.LAST_USER_TEXT.encode()
-USAGE = b'"usage":{"prompt_tokens":6,"completion_tokens":6,"total_tokens":12}}'
-
-# What the echo executor answers for the benchmark prompt, in the same shape and size, so
-# the bare route writes a comparable response body.
-BARE_COMPLETION = (
-    b'{"id":"chatcmpl-bare","object":"chat.completion","created":1700000000,'
-    b'"model":"example-echo-c","choices":[{"index":0,"message":{"role":"assistant",'
-    b'"content":"' + TEXT + b'"},"finish_reason":"stop"}],' + USAGE
-)
+BARE_COMPLETION = workload.completion_body()
 
 
 async def bare_post(request: Request) -> Response:
@@ -55,19 +46,7 @@ async def bare_get(request: Request) -> Response:
     return Response(BARE_COMPLETION, media_type="application/json")
 
 
-def _stream_frames() -> list[bytes]:
-    """The SSE frames the echo executor streams for the benchmark prompt: one chunk per
-    word, a finish chunk with usage, then [DONE]."""
-    head = (b'{"id":"chatcmpl-bare","object":"chat.completion.chunk","created":1700000000,'
-            b'"model":"example-echo-c","choices":[{"index":0,"delta":')
-    words = TEXT.split()
-    frames = [head + b'{"role":"assistant","content":"' + words[0] + b'"},"finish_reason":null}]}']
-    frames += [head + b'{"content":" ' + w + b'"},"finish_reason":null}]}' for w in words[1:]]
-    frames.append(head + b'{},"finish_reason":"stop"}],' + USAGE)
-    return [b"data: " + f + b"\n\n" for f in frames] + [b"data: [DONE]\n\n"]
-
-
-STREAM_FRAMES = _stream_frames()
+STREAM_FRAMES = workload.stream_frames()
 
 
 async def _frames() -> AsyncIterator[bytes]:

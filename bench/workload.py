@@ -2,7 +2,9 @@
 measure the same bytes.
 
 The chat body is small but realistic (system prompt, a short exchange, a last user turn);
-the echo executor answers with the last user message. `executor_request_bytes` builds the
+the echo executor answers with the last user message, and so do the bare routes of
+bench/serve_bench.py and the mock upstream of bench/mock_upstream.py (same bytes, same
+size). `claude_body` is the same conversation as an Anthropic Messages request. `executor_request_bytes` builds the
 `executor.execute` RPC request through the proxy's own code (`executor_request` and the
 Go-compatible codec) with the headers a load generator sends, which is what the plugin
 receives when the HTTP benchmark runs.
@@ -31,6 +33,41 @@ def chat_body(stream: bool = False, model: str = ECHO_MODEL) -> bytes:
     if stream:
         payload["stream"] = True
     return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def claude_body(model: str) -> bytes:
+    """The same conversation as `chat_body` in Anthropic Messages form (system on top), so
+    that a Claude client and an OpenAI client send the proxy the same prompt."""
+    system, *turns = MESSAGES
+    payload: dict[str, Any] = {"model": model, "max_tokens": 64, "temperature": 0.2,
+                               "system": system["content"], "messages": turns}
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+USAGE = b'"usage":{"prompt_tokens":6,"completion_tokens":6,"total_tokens":12}}'
+
+
+def completion_body(model: str = ECHO_MODEL) -> bytes:
+    """What the echo executor answers for the benchmark prompt, in the same shape and size:
+    the bare route and the mock upstream write a comparable response body."""
+    return (
+        b'{"id":"chatcmpl-bare","object":"chat.completion","created":1700000000,'
+        b'"model":"' + model.encode() + b'","choices":[{"index":0,"message":{"role":'
+        b'"assistant","content":"' + LAST_USER_TEXT.encode() + b'"},"finish_reason":"stop"}],'
+        + USAGE
+    )
+
+
+def stream_frames(model: str = ECHO_MODEL) -> list[bytes]:
+    """The SSE frames the echo executor streams for the benchmark prompt: one chunk per
+    word, a finish chunk with usage, then [DONE]."""
+    head = (b'{"id":"chatcmpl-bare","object":"chat.completion.chunk","created":1700000000,'
+            b'"model":"' + model.encode() + b'","choices":[{"index":0,"delta":')
+    words = LAST_USER_TEXT.encode().split()
+    frames = [head + b'{"role":"assistant","content":"' + words[0] + b'"},"finish_reason":null}]}']
+    frames += [head + b'{"content":" ' + w + b'"},"finish_reason":null}]}' for w in words[1:]]
+    frames.append(head + b'{},"finish_reason":"stop"}],' + USAGE)
+    return [b"data: " + f + b"\n\n" for f in frames] + [b"data: [DONE]\n\n"]
 
 
 def client_headers(body: bytes, user_agent: str = "h2load nghttp2/1.52.0") -> dict[str, list[str]]:
