@@ -167,18 +167,18 @@ class Runtime:
             for entry in config.openai_compatibility
             if not entry.disabled
         ]
-        for module, executor, entries in (
-            (claude_api, claude_api.ClaudeExecutor, config.claude_api_keys),
-            (gemini_api, gemini_api.GeminiExecutor, config.gemini_api_keys),
-            (codex_api, codex_api.CodexExecutor, config.codex_api_keys),
+        for executor, entries in (
+            (claude_api.ClaudeExecutor, config.claude_api_keys),
+            (gemini_api.GeminiExecutor, config.gemini_api_keys),
+            (codex_api.CodexExecutor, config.codex_api_keys),
         ):
             if entries:
                 built.append(
                     Builtin.of(
-                        module.PROVIDER,
+                        executor.provider,
                         executor(entries, self.upstream),
-                        module.model_infos(entries),
-                        module.credentials_of(entries),
+                        executor.model_infos(entries),
+                        executor.credentials_of(entries),
                     )
                 )
         built += [

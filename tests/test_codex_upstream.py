@@ -87,9 +87,12 @@ def test_codex_provider_errors(upstream, model, key, status, stream):
 
 def test_codex_provider_credentials_and_counting():
     entries = (APIKeyEntry("k", codex_api.DEFAULT_BASE_URL, prefix="team"),)
-    (credential,) = codex_api.credentials_of(entries)
+    (credential,) = codex_api.CodexExecutor.credentials_of(entries)
     assert credential.provider == "codex" and "team/gpt-5-codex" in credential.models
-    assert {info["ID"] for info in codex_api.model_infos(entries)} >= {"gpt-5", "team/gpt-5"}
+    assert {info["ID"] for info in codex_api.CodexExecutor.model_infos(entries)} >= {
+        "gpt-5",
+        "team/gpt-5",
+    }
 
     async def work(executor: codex_api.CodexExecutor) -> Any:
         return await executor.count_tokens(call("x", "gpt-5"))

@@ -5,10 +5,12 @@ entry's model aliases or the provider's small built-in catalog."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import APIKeyEntry
+from proxy.providers.upstream import UpstreamClients, entry_headers
 
 
 def credentials(
@@ -48,3 +50,52 @@ def model_infos(
     return [
         {"ID": alias, "Object": "model", "OwnedBy": owner, "Type": provider} for alias in served
     ]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one attempt goes: the credential's key and base URL, and its config entry
+    (aliases, headers) when the credential came from one."""
+
+    key: str
+    base: str
+    proxy_url: str
+    entry: APIKeyEntry | None
+
+
+class APIKeyExecutor:
+    """What the API-key providers share: their identity, their credentials and models,
+    and finding the entry behind the credential an attempt uses."""
+
+    provider: ClassVar[str]
+    owner: ClassVar[str]  # `owned_by` in model lists
+    format: ClassVar[str]  # what the upstream speaks, both ways
+    default_base_url: ClassVar[str]
+    default_models: ClassVar[tuple[str, ...]]
+
+    def __init__(self, entries: tuple[APIKeyEntry, ...], clients: UpstreamClients) -> None:
+        self.entries = {(e.base_url, e.api_key): e for e in entries}
+        self.clients = clients
+        self.name = f"provider {self.provider}"
+        self.kind = self.provider
+        self.input_formats = self.output_formats = (self.format,)
+
+    @classmethod
+    def credentials_of(cls, entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
+        return credentials(cls.provider, entries, cls.default_models)
+
+    @classmethod
+    def model_infos(cls, entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
+        return model_infos(cls.provider, cls.owner, entries, cls.default_models)
+
+    def target(self, request: dict[str, Any]) -> Target:
+        attributes = request.get("AuthAttributes") or {}
+        base = (attributes.get("base_url") or self.default_base_url).rstrip("/")
+        key = attributes.get("api_key", "")
+        proxy_url = attributes.get("proxy_url", "")
+        return Target(key, base, proxy_url, self.entries.get((base, key)))
+
+    def headers(self, request: dict[str, Any], target: Target) -> dict[str, str]:
+        """The entry's configured headers (`$Name` copies the client's)."""
+        configured = target.entry.headers if target.entry else ()
+        return entry_headers(configured, request.get("Headers") or {})

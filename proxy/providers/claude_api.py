@@ -17,7 +17,6 @@ import ujson
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
 from proxy.providers import api_keys, upstream
-from proxy.providers.credentials import Credential
 from proxy.providers.settings import APIKeyEntry
 
 PROVIDER = "claude"
@@ -28,23 +27,12 @@ DEFAULT_MODELS = ("claude-opus-4-1", "claude-sonnet-4-5", "claude-haiku-4-5")
 _ERROR_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}
 
 
-def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
-    return api_keys.credentials(PROVIDER, entries, DEFAULT_MODELS)
-
-
-def model_infos(entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
-    return api_keys.model_infos(PROVIDER, "anthropic", entries, DEFAULT_MODELS)
-
-
-class ClaudeExecutor:
-    input_formats = ("claude",)
-    output_formats = ("claude",)
-
-    def __init__(self, entries: tuple[APIKeyEntry, ...], clients: upstream.UpstreamClients) -> None:
-        self.entries = {(e.base_url, e.api_key): e for e in entries}
-        self.clients = clients
-        self.name = f"provider {PROVIDER}"
-        self.kind = PROVIDER
+class ClaudeExecutor(api_keys.APIKeyExecutor):
+    provider = PROVIDER
+    owner = "anthropic"
+    format = "claude"
+    default_base_url = DEFAULT_BASE_URL
+    default_models = DEFAULT_MODELS
 
     async def execute(self, call: Call) -> ExecutorReply:
         return await upstream.whole(await self._send(call, stream=False))
@@ -62,26 +50,23 @@ class ClaudeExecutor:
         self, call: Call, *, stream: bool, path: str = "/v1/messages"
     ) -> httpx.Response:
         request = call.request
-        attributes = request.get("AuthAttributes") or {}
-        base = attributes.get("base_url") or DEFAULT_BASE_URL
-        entry = self.entries.get((base, attributes.get("api_key", "")))
+        target = self.target(request)
         client_version = (request.get("Headers") or {}).get("Anthropic-Version")
         headers = {
             "Content-Type": "application/json",
             "Anthropic-Version": client_version[0] if client_version else ANTHROPIC_VERSION,
-            **upstream.entry_headers(entry.headers if entry else (), request.get("Headers") or {}),
+            **self.headers(request, target),
         }
-        key = attributes.get("api_key", "")
-        if key and "api.anthropic.com" in base:
-            headers["X-Api-Key"] = key
-        elif key:
-            headers["Authorization"] = f"Bearer {key}"
+        if target.key and "api.anthropic.com" in target.base:
+            headers["X-Api-Key"] = target.key
+        elif target.key:
+            headers["Authorization"] = f"Bearer {target.key}"
         if stream:
             headers["Accept"] = "text/event-stream"
-        body = self._body(request, entry, stream, counting=path.endswith("count_tokens"))
-        client = self.clients.for_proxy(attributes.get("proxy_url", ""))
+        body = self._body(request, target.entry, stream, counting=path.endswith("count_tokens"))
+        client = self.clients.for_proxy(target.proxy_url)
         query = "?beta=true" if path == "/v1/messages" else ""
-        return await upstream.post(client, f"{base}{path}{query}", headers, body, self.name)
+        return await upstream.post(client, f"{target.base}{path}{query}", headers, body, self.name)
 
     def _body(
         self, request: dict[str, Any], entry: APIKeyEntry | None, stream: bool, counting: bool

@@ -30,7 +30,6 @@ from proxy.formats.responses_common import (
     loads_object,
 )
 from proxy.providers import api_keys, upstream
-from proxy.providers.credentials import Credential
 from proxy.providers.settings import APIKeyEntry
 
 PROVIDER = "codex"
@@ -41,23 +40,12 @@ DEFAULT_MODELS = ("gpt-5", "gpt-5-codex", "gpt-5-codex-mini")
 OPENING = frozenset({"response.created", "response.in_progress", "response.queued"})
 
 
-def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
-    return api_keys.credentials(PROVIDER, entries, DEFAULT_MODELS)
-
-
-def model_infos(entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
-    return api_keys.model_infos(PROVIDER, "openai", entries, DEFAULT_MODELS)
-
-
-class CodexExecutor:
-    input_formats = ("codex",)
-    output_formats = ("codex",)
-
-    def __init__(self, entries: tuple[APIKeyEntry, ...], clients: upstream.UpstreamClients) -> None:
-        self.entries = {(e.base_url, e.api_key): e for e in entries}
-        self.clients = clients
-        self.name = f"provider {PROVIDER}"
-        self.kind = PROVIDER
+class CodexExecutor(api_keys.APIKeyExecutor):
+    provider = PROVIDER
+    owner = "openai"
+    format = "codex"
+    default_base_url = DEFAULT_BASE_URL
+    default_models = DEFAULT_MODELS
 
     async def execute(self, call: Call) -> ExecutorReply:
         response = await self._send(call)
@@ -88,20 +76,17 @@ class CodexExecutor:
 
     async def _send(self, call: Call) -> httpx.Response:
         request = call.request
-        attributes = request.get("AuthAttributes") or {}
-        base = attributes.get("base_url") or DEFAULT_BASE_URL
-        key = attributes.get("api_key", "")
-        entry = self.entries.get((base, key))
+        target = self.target(request)
         headers = {
             "Content-Type": "application/json",
             "Accept": "text/event-stream",
-            **upstream.entry_headers(entry.headers if entry else (), request.get("Headers") or {}),
+            **self.headers(request, target),
         }
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        client = self.clients.for_proxy(attributes.get("proxy_url", ""))
-        body = self._body(request, entry)
-        return await upstream.post(client, f"{base}/responses", headers, body, self.name)
+        if target.key:
+            headers["Authorization"] = f"Bearer {target.key}"
+        client = self.clients.for_proxy(target.proxy_url)
+        body = self._body(request, target.entry)
+        return await upstream.post(client, f"{target.base}/responses", headers, body, self.name)
 
     def _body(self, request: dict[str, Any], entry: APIKeyEntry | None) -> bytes:
         """The payload as Codex takes it. The translators already normalise it; this

@@ -20,8 +20,6 @@ from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
 from proxy.formats.gemini_common import dumps
 from proxy.providers import api_keys, upstream
-from proxy.providers.credentials import Credential
-from proxy.providers.settings import APIKeyEntry
 
 PROVIDER = "gemini"
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -33,23 +31,12 @@ DEFAULT_MODELS = ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")
 _COUNT_FIELDS = frozenset({"contents", "generateContentRequest"})
 
 
-def credentials_of(entries: tuple[APIKeyEntry, ...]) -> list[Credential]:
-    return api_keys.credentials(PROVIDER, entries, DEFAULT_MODELS)
-
-
-def model_infos(entries: tuple[APIKeyEntry, ...]) -> list[dict[str, Any]]:
-    return api_keys.model_infos(PROVIDER, "google", entries, DEFAULT_MODELS)
-
-
-class GeminiExecutor:
-    input_formats = ("gemini",)
-    output_formats = ("gemini",)
-
-    def __init__(self, entries: tuple[APIKeyEntry, ...], clients: upstream.UpstreamClients) -> None:
-        self.entries = {(e.base_url, e.api_key): e for e in entries}
-        self.clients = clients
-        self.name = f"provider {PROVIDER}"
-        self.kind = PROVIDER
+class GeminiExecutor(api_keys.APIKeyExecutor):
+    provider = PROVIDER
+    owner = "google"
+    format = "gemini"
+    default_base_url = DEFAULT_BASE_URL
+    default_models = DEFAULT_MODELS
 
     async def execute(self, call: Call) -> ExecutorReply:
         return await upstream.whole(await self._send(call, "generateContent"))
@@ -63,10 +50,8 @@ class GeminiExecutor:
 
     async def _send(self, call: Call, action: str) -> httpx.Response:
         request = call.request
-        attributes = request.get("AuthAttributes") or {}
-        base = (attributes.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
-        key = attributes.get("api_key", "")
-        entry = self.entries.get((base, key))
+        target = self.target(request)
+        entry = target.entry
         try:
             payload = ujson.loads(request.get("Payload") or b"{}")
         except ValueError:
@@ -76,17 +61,14 @@ class GeminiExecutor:
             model = entry.upstream_model(model)
         payload.pop("model", None)
         body = _count_body(payload, model) if action == "countTokens" else _generate_body(payload)
-        headers = {
-            "Content-Type": "application/json",
-            **upstream.entry_headers(entry.headers if entry else (), request.get("Headers") or {}),
-        }
-        if key:
-            headers["x-goog-api-key"] = key
-        url = f"{base}/{API_VERSION}/models/{quote(model, safe='')}:{action}"
+        headers = {"Content-Type": "application/json", **self.headers(request, target)}
+        if target.key:
+            headers["x-goog-api-key"] = target.key
+        url = f"{target.base}/{API_VERSION}/models/{quote(model, safe='')}:{action}"
         if action == "streamGenerateContent":
             url += "?alt=sse"
             headers["Accept"] = "text/event-stream"
-        client = self.clients.for_proxy(attributes.get("proxy_url", ""))
+        client = self.clients.for_proxy(target.proxy_url)
         return await upstream.post(client, url, headers, dumps(body), self.name)
 
 
