@@ -13,6 +13,7 @@ from typing import Any
 
 import ujson
 
+from proxy.formats.chat import dumps
 from proxy.formats.registry import NATIVE, StreamTransform, Translator
 
 FINISH_TO_STOP = {
@@ -23,10 +24,6 @@ FINISH_TO_STOP = {
     "content_filter": "end_turn",
 }
 TOOL_CHOICE = {"auto": "auto", "any": "required", "none": "none"}
-
-
-def _dumps(value: Any) -> bytes:
-    return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False).encode()
 
 
 # ------------------------------------------------------------------------------ request
@@ -69,7 +66,7 @@ def request(body: bytes, model: str, stream: bool) -> bytes:
         else:
             out["tool_choice"] = TOOL_CHOICE.get(kind, "auto")
     out["stream"] = stream
-    return _dumps(out)
+    return dumps(out)
 
 
 def _text_of(content: Any) -> str:
@@ -108,7 +105,7 @@ def _messages(message: dict[str, Any]) -> list[dict[str, Any]]:
         elif kind == "thinking":
             reasoning += block.get("thinking", "")
         elif kind == "tool_use":
-            arguments = _dumps(block.get("input") or {}).decode()
+            arguments = dumps(block.get("input") or {}).decode()
             calls.append(
                 {
                     "id": block.get("id", ""),
@@ -160,7 +157,7 @@ def response(original: bytes, translated: bytes, body: bytes) -> bytes:
                 "input": _arguments((call.get("function") or {}).get("arguments")),
             }
         )
-    return _dumps(
+    return dumps(
         {
             "id": chat.get("id") or f"msg_{int(time.time() * 1000)}",
             "type": "message",
@@ -198,7 +195,7 @@ def _usage(usage: Any) -> dict[str, int]:
 
 
 def _event(name: str, data: dict[str, Any]) -> bytes:
-    return b"event: " + name.encode() + b"\ndata: " + _dumps(data) + b"\n\n"
+    return b"event: " + name.encode() + b"\ndata: " + dumps(data) + b"\n\n"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 import ujson
 
 from proxy.errors import RequestError
+from proxy.formats.chat import dumps
 
 # copied as they are; everything else of the legacy request has no chat counterpart
 _COPIED = (
@@ -32,10 +33,6 @@ _COPIED = (
 )
 
 
-def _dumps(value: Any) -> bytes:
-    return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False).encode()
-
-
 def chat_request(body: bytes) -> bytes:
     try:
         legacy = ujson.loads(body)
@@ -48,7 +45,7 @@ def chat_request(body: bytes) -> bytes:
         prompt = "\n".join(str(p) for p in prompt)
     chat = {key: legacy[key] for key in _COPIED if key in legacy}
     chat["messages"] = [{"role": "user", "content": str(prompt)}]
-    return _dumps(chat)
+    return dumps(chat)
 
 
 def _choice(choice: dict[str, Any], text: Any) -> dict[str, Any]:
@@ -84,7 +81,7 @@ def _text_completion(chat: dict[str, Any], choices: list[dict[str, Any]]) -> byt
     }
     if chat.get("usage"):
         out["usage"] = chat["usage"]
-    return _dumps(out)
+    return dumps(out)
 
 
 async def text_completion_chunks(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import ujson
 
+from proxy.formats import chat
 from proxy.formats.thinking import LEVELS
 
 # Gemini 3 rejects replayed function calls that carry no thought signature; this value is
@@ -38,8 +39,7 @@ MODE_TO_CHOICE = {"AUTO": "auto", "VALIDATED": "auto", "NONE": "none", "ANY": "r
 CHOICE_TO_MODE = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 
 
-def dumps(value: Any) -> bytes:
-    return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False).encode()
+dumps = chat.dumps
 
 
 def arguments_object(text: Any) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import ujson
 
+from proxy.formats import chat
+from proxy.formats.chat import dumps
 from proxy.formats.registry import NATIVE, StreamTransform, Translator
 
 DEFAULT_MAX_TOKENS = 32000
@@ -22,10 +24,6 @@ STOP_TO_FINISH = {
     "refusal": "content_filter",
     "sensitive": "content_filter",
 }
-
-
-def _dumps(value: Any) -> bytes:
-    return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False).encode()
 
 
 # ------------------------------------------------------------------------------ request
@@ -93,7 +91,7 @@ def request(body: bytes, model: str, stream: bool) -> bytes:
     elif isinstance(choice, dict) and (choice.get("function") or {}).get("name"):
         out["tool_choice"] = {"type": "tool", "name": choice["function"]["name"]}
     out["stream"] = stream
-    return _dumps(out)
+    return dumps(out)
 
 
 def _append(messages: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
@@ -178,7 +176,7 @@ def response(original: bytes, translated: bytes, body: bytes) -> bytes:
                     "type": "function",
                     "function": {
                         "name": block.get("name", ""),
-                        "arguments": _dumps(block.get("input") or {}).decode(),
+                        "arguments": dumps(block.get("input") or {}).decode(),
                     },
                 }
             )
@@ -187,7 +185,7 @@ def response(original: bytes, translated: bytes, body: bytes) -> bytes:
         chat_message["reasoning_content"] = reasoning
     if calls:
         chat_message["tool_calls"] = calls
-    return _dumps(
+    return dumps(
         {
             "id": message.get("id", ""),
             "object": "chat.completion",
@@ -227,16 +225,7 @@ class _StreamState:
         return out
 
     def _frame(self, delta: dict[str, Any], finish: str | None = None, usage: Any = None) -> bytes:
-        frame: dict[str, Any] = {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-        }
-        if usage is not None:
-            frame["usage"] = usage
-        return _dumps(frame)
+        return chat.chunk(self.id, self.created, self.model, delta, finish, usage)
 
     def _event(self, data: dict[str, Any]) -> list[bytes]:
         kind = data.get("type")
@@ -276,7 +265,7 @@ class _StreamState:
         if kind == "error":
             error = data.get("error") or {}
             return [
-                _dumps(
+                dumps(
                     {"error": {"message": error.get("message", ""), "type": error.get("type", "")}}
                 )
             ]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy.formats import chat
 from proxy.formats.registry import NATIVE, StreamTransform, Translator
 from proxy.formats.responses_common import (
     FINISH_OF_INCOMPLETE,
@@ -274,16 +275,7 @@ class _StreamState:
         if not self.role_sent:
             delta = {"role": "assistant", **delta}
             self.role_sent = True
-        frame: dict[str, Any] = {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-        }
-        if usage is not None:
-            frame["usage"] = usage
-        return dumps(frame)
+        return chat.chunk(self.id, self.created, self.model, delta, finish, usage)
 
     def _event(self, event: dict[str, Any]) -> list[bytes]:
         kind = event.get("type", "")

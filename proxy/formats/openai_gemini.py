@@ -16,6 +16,7 @@ from typing import Any
 
 import ujson
 
+from proxy.formats import chat
 from proxy.formats import gemini_common as common
 from proxy.formats.registry import NATIVE, StreamTransform, Translator
 
@@ -361,16 +362,7 @@ class _StreamState:
     def _frame(
         self, index: int, delta: dict[str, Any], finish: str | None = None, usage: Any = None
     ) -> bytes:
-        frame: dict[str, Any] = {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": [{"index": index, "delta": delta, "finish_reason": finish}],
-        }
-        if usage is not None:
-            frame["usage"] = usage
-        return common.dumps(frame)
+        return chat.chunk(self.id, self.created, self.model, delta, finish, usage, index)
 
     def _finish(self) -> list[bytes]:
         """The closing chunks, once: a finish_reason for every candidate (`stop` when

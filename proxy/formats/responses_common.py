@@ -16,6 +16,8 @@ from typing import Any
 
 import ujson
 
+from proxy.formats import chat
+
 # chat finish_reason -> Responses `incomplete_details.reason`; the reasons not listed
 # finish a response as `completed`.
 INCOMPLETE_OF_FINISH = {
@@ -58,8 +60,7 @@ _FAILURE_STATUS = {
 }
 
 
-def dumps(value: Any) -> bytes:
-    return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False).encode()
+dumps = chat.dumps
 
 
 def loads_object(body: bytes | str) -> dict[str, Any]:

@@ -9,7 +9,6 @@ chunk contract (04 §1.3) and the translators expect.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +45,9 @@ class GeminiExecutor(api_keys.APIKeyExecutor):
 
     async def open_stream(self, call: Call) -> OpenedStream:
         response = await self._send(call, "streamGenerateContent")
-        return await upstream.first_event(response, _events(response, self.name), self.name)
+        return await upstream.first_event(
+            response, upstream.sse_payloads(response, self.name, _raise_error), self.name
+        )
 
     async def _send(self, call: Call, action: str) -> httpx.Response:
         request = call.request
@@ -88,16 +89,6 @@ def _count_body(payload: dict[str, Any], model: str) -> dict[str, Any]:
         return payload
     inner = _generate_body(payload)
     return {"generateContentRequest": {"model": f"models/{model}", **inner}}
-
-
-async def _events(response: httpx.Response, who: str) -> AsyncIterator[bytes]:
-    """The `data:` payload of each SSE event (one JSON object each); an error object in
-    the stream ends it with that error and Gemini's status code."""
-    async for event in upstream.sse_events(response, who):
-        payload = upstream.data_of(event)
-        if payload:
-            _raise_error(payload)
-            yield payload.encode()
 
 
 def _raise_error(payload: str) -> None:

@@ -9,7 +9,6 @@ model clients ask for by its `alias` and the upstream knows by its `name`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -87,7 +86,9 @@ class OpenAICompatExecutor:
     async def open_stream(self, call: Call) -> OpenedStream:
         """Waits for the first event, so a failure before it can move to another key."""
         response = await self._send(call, stream=True)
-        return await upstream.first_event(response, _events(response, self.name), self.name)
+        return await upstream.first_event(
+            response, upstream.sse_payloads(response, self.name, _raise_stream_error), self.name
+        )
 
     async def _send(self, call: Call, *, stream: bool) -> httpx.Response:
         request = call.request
@@ -124,18 +125,6 @@ class OpenAICompatExecutor:
                 "include_usage": True,
             }
         return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
-
-
-async def _events(response: httpx.Response, who: str) -> AsyncIterator[bytes]:
-    """The `data:` payloads of an SSE response, until `[DONE]` (or the end of the body);
-    an error object in the stream ends it with that error (04 §4.1)."""
-    async for event in upstream.sse_events(response, who):
-        payload = upstream.data_of(event)
-        if payload == "[DONE]":
-            return
-        if payload:  # not event:, id: or comment lines only
-            _raise_stream_error(payload)
-            yield payload.encode()
 
 
 def _raise_stream_error(payload: str) -> None:

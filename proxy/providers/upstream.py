@@ -4,7 +4,7 @@ upstream's body and Retry-After, and the response headers by canonical name."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 
 import httpx
 
@@ -125,6 +125,20 @@ async def sse_events(response: httpx.Response, who: str) -> AsyncGenerator[list[
 def data_of(event: list[str]) -> str:
     """The `data:` of one SSE event (several data lines joined by newlines)."""
     return "\n".join(line[5:].removeprefix(" ") for line in event if line.startswith("data:"))
+
+
+async def sse_payloads(
+    response: httpx.Response, who: str, check: Callable[[str], None]
+) -> AsyncGenerator[bytes, None]:
+    """The `data:` payload of each event, until `[DONE]` or the end of the body; `check`
+    raises the error a payload reports (each upstream reports them its own way)."""
+    async for event in sse_events(response, who):
+        payload = data_of(event)
+        if payload == "[DONE]":
+            return
+        if payload:  # not event:, id: or comment lines only
+            check(payload)
+            yield payload.encode()
 
 
 async def whole(response: httpx.Response) -> ExecutorReply:
