@@ -8,7 +8,7 @@ import httpx
 import openai
 import pytest
 
-from tests.conftest import plugin_config
+from tests.conftest import certificate, plugin_config
 from tests.upstream import Upstream
 
 
@@ -117,3 +117,30 @@ def test_a_stream_broken_after_its_start_ends_with_an_error_frame(start_server, 
     assert response.status_code == 200  # the stream had started: no failover, an error frame
     assert '"error"' in response.text.splitlines()[-2] or '"error"' in response.text
     assert "data: [DONE]" not in response.text
+
+
+@pytest.mark.parametrize(("force_http1", "protocol"), [(False, "2"), (True, "1.1")])
+def test_upstreams_get_http2_over_tls_unless_forced_to_http1(
+    start_server, example, tmp_path, monkeypatch, force_http1, protocol
+):
+    """The upstream is another cliproxy serving h2 over TLS (its echo plugin answers);
+    its access log names the protocol each request came in with."""
+    cert, key = certificate(tmp_path)
+    tls = f"tls:\n  enable: true\n  cert: {cert}\n  key: {key}\naccess-log: true"
+    tls_upstream = start_server(plugin_config({"executor-c": example("executor", "c")}, extra=tls))
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the proxy trusts the test CA
+    provider = f"""openai-compatibility:
+  - name: tls
+    base-url: {tls_upstream.url.replace("http://", "https://")}/v1
+    force-http1: {str(force_http1).lower()}
+    models:
+      - name: example-echo-c
+        alias: echo-over-tls
+"""
+    server = start_server(plugin_config({}, extra=provider))
+    answer = _sdk(server).chat.completions.create(
+        model="echo-over-tls", messages=[{"role": "user", "content": "which protocol"}]
+    )
+    assert answer.choices[0].message.content == "which protocol"
+    log = tls_upstream.wait_log("POST /v1/chat/completions")
+    assert f'"POST /v1/chat/completions {protocol}"' in log

@@ -8,6 +8,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import httpx
+
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import APIKeyEntry
 from proxy.providers.upstream import UpstreamClients, entry_headers
@@ -61,6 +63,10 @@ class Target:
     base: str
     proxy_url: str
     entry: APIKeyEntry | None
+
+    def client(self, clients: UpstreamClients) -> httpx.AsyncClient:
+        """The pooled client for this credential's proxy and its entry's protocol choice."""
+        return clients.for_proxy(self.proxy_url, bool(self.entry and self.entry.force_http1))
 
 
 class APIKeyExecutor:

@@ -64,7 +64,7 @@ class ClaudeExecutor(api_keys.APIKeyExecutor):
         if stream:
             headers["Accept"] = "text/event-stream"
         body = self._body(request, target.entry, stream, counting=path.endswith("count_tokens"))
-        client = self.clients.for_proxy(target.proxy_url)
+        client = target.client(self.clients)
         query = "?beta=true" if path == "/v1/messages" else ""
         return await upstream.post(client, f"{target.base}{path}{query}", headers, body, self.name)
 

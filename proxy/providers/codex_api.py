@@ -84,7 +84,7 @@ class CodexExecutor(api_keys.APIKeyExecutor):
         }
         if target.key:
             headers["Authorization"] = f"Bearer {target.key}"
-        client = self.clients.for_proxy(target.proxy_url)
+        client = target.client(self.clients)
         body = self._body(request, target.entry)
         return await upstream.post(client, f"{target.base}/responses", headers, body, self.name)
 

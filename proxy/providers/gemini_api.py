@@ -69,7 +69,7 @@ class GeminiExecutor(api_keys.APIKeyExecutor):
         if action == "streamGenerateContent":
             url += "?alt=sse"
             headers["Accept"] = "text/event-stream"
-        client = self.clients.for_proxy(target.proxy_url)
+        client = target.client(self.clients)
         return await upstream.post(client, url, headers, dumps(body), self.name)
 
 

@@ -103,7 +103,7 @@ class OpenAICompatExecutor:
             headers["Authorization"] = f"Bearer {attributes['api_key']}"
         if stream:
             headers["Accept"] = "text/event-stream"
-        client = self.clients.for_proxy(attributes.get("proxy_url", ""))
+        client = self.clients.for_proxy(attributes.get("proxy_url", ""), self.entry.force_http1)
         return await upstream.post(
             client, f"{self.entry.base_url}/chat/completions", headers, body, self.name
         )

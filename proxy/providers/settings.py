@@ -32,6 +32,7 @@ class OpenAICompat:
     priority: int = 0
     headers: tuple[tuple[str, str], ...] = ()
     disabled: bool = False
+    force_http1: bool = False  # an upstream whose HTTP/2 misbehaves
 
     @property
     def provider(self) -> str:
@@ -62,6 +63,7 @@ def openai_compatibility(reader: Reader) -> tuple[OpenAICompat, ...]:
                 priority=item.integer("priority", 0),
                 headers=tuple(item.string_map("headers").items()),
                 disabled=item.boolean("disabled", False),
+                force_http1=item.boolean("force-http1", False),
             )
         )
     return tuple(entries)
@@ -79,6 +81,7 @@ class APIKeyEntry:
     proxy_url: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     excluded_models: tuple[str, ...] = ()
+    force_http1: bool = False  # an upstream whose HTTP/2 misbehaves
 
     def aliases(self, default_models: tuple[str, ...]) -> tuple[str, ...]:
         """The model ids this entry serves: its configured aliases (else the provider's
@@ -130,6 +133,7 @@ def api_keys(reader: Reader, key: str, default_base_url: str) -> tuple[APIKeyEnt
                 proxy_url=item.string("proxy-url", "").strip(),
                 headers=tuple(item.string_map("headers").items()),
                 excluded_models=item.string_list("excluded-models"),
+                force_http1=item.boolean("force-http1", False),
             )
         )
     return tuple(entries)

@@ -70,20 +70,21 @@ def _retry_after(response: httpx.Response) -> float:
 
 class UpstreamClients:
     """httpx clients for upstream calls: connection reuse, HTTP/2 where the upstream
-    offers it (TLS), one client per proxy URL (the global `proxy-url` by default)."""
+    offers it (TLS ALPN) unless a provider is set to `force-http1`, one client per
+    (proxy URL, protocol choice); the global `proxy-url` by default."""
 
     def __init__(self, proxy_url: str = "") -> None:
         self.proxy_url = proxy_url
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._clients: dict[tuple[str, bool], httpx.AsyncClient] = {}
 
-    def for_proxy(self, proxy_url: str) -> httpx.AsyncClient:
+    def for_proxy(self, proxy_url: str, http1_only: bool = False) -> httpx.AsyncClient:
         chosen = proxy_url or self.proxy_url
         if chosen in ("direct", "none"):
             chosen = ""
-        client = self._clients.get(chosen)
+        client = self._clients.get((chosen, http1_only))
         if client is None:
-            client = self._clients[chosen] = httpx.AsyncClient(
-                http2=True,
+            client = self._clients[(chosen, http1_only)] = httpx.AsyncClient(
+                http2=not http1_only,
                 timeout=httpx.Timeout(600.0, connect=30.0),
                 proxy=chosen or None,
                 trust_env=chosen == "" and proxy_url not in ("direct", "none"),
