@@ -144,3 +144,23 @@ def test_upstreams_get_http2_over_tls_unless_forced_to_http1(
     assert answer.choices[0].message.content == "which protocol"
     log = tls_upstream.wait_log("POST /v1/chat/completions")
     assert f'"POST /v1/chat/completions {protocol}"' in log
+
+
+def test_an_alias_listed_twice_is_a_pool_tried_in_turn(start_server, upstream):
+    pool = (
+        "      - name: broken\n        alias: pooled\n"
+        "      - name: upstream-model\n        alias: pooled\n"
+    )
+    config = _config(upstream, ["good-1"]).replace("    models:\n", "    models:\n" + pool)
+    server = start_server(config)
+    client = _sdk(server)
+    assert [m.id for m in client.models.list()].count("pooled") == 1
+    for text in ("first", "second"):
+        answer = client.chat.completions.create(
+            model="pooled", messages=[{"role": "user", "content": text}]
+        )
+        assert answer.choices[0].message.content == text
+    # the first request started at `broken` and moved on to the next name on the same
+    # key; the second started one further along the pool
+    assert [c["model"] for c in upstream.calls] == ["broken", "upstream-model", "upstream-model"]
+    assert {c["key"] for c in upstream.calls} == {"good-1"}

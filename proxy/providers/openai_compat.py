@@ -9,7 +9,10 @@ model clients ask for by its `alias` and the upstream knows by its `name`.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 import ujson
@@ -22,12 +25,14 @@ from proxy.providers.credentials import Credential
 from proxy.providers.settings import OpenAICompat
 
 USER_AGENT = "cli-proxy-openai-compat"
+log = logging.getLogger("cliproxy.providers")
+T = TypeVar("T")
 
 
 def credentials_of(entry: OpenAICompat) -> list[Credential]:
     """One in-memory credential per API key (none written to auth-dir)."""
     found = []
-    models = tuple(m.alias for m in entry.models)
+    models = tuple(dict.fromkeys(m.alias for m in entry.models))
     if entry.prefix:
         models += tuple(f"{entry.prefix}/{alias}" for alias in models)
     for key in entry.keys:
@@ -54,7 +59,7 @@ def credentials_of(entry: OpenAICompat) -> list[Credential]:
 
 
 def model_infos(entry: OpenAICompat) -> list[dict[str, Any]]:
-    aliases = [m.alias for m in entry.models]
+    aliases = list(dict.fromkeys(m.alias for m in entry.models))
     if entry.prefix:
         aliases += [f"{entry.prefix}/{alias}" for alias in aliases]
     owner = entry.name or entry.provider
@@ -73,10 +78,14 @@ class OpenAICompatExecutor:
         self.clients = clients
         self.name = f"provider {entry.provider}"
         self.kind = "openai-compatibility"
-        self.upstream_names = {m.alias: m.name for m in entry.models}
+        # an alias listed with several names is a pool of upstream models (04 §4.2)
+        self.pools: dict[str, list[str]] = {}
+        for model in entry.models:
+            self.pools.setdefault(model.alias, []).append(model.name)
+        self.turns = itertools.count()
 
     async def execute(self, call: Call) -> ExecutorReply:
-        return await upstream.whole(await self._send(call, stream=False))
+        return await self._pooled(call, lambda name: self._whole(call, name))
 
     async def count_tokens(self, call: Call) -> ExecutorReply:
         """OpenAI-compatible upstreams cannot count: estimated locally (04 §1.5)."""
@@ -84,16 +93,43 @@ class OpenAICompatExecutor:
         return ExecutorReply(counting.render(count, "claude"), {})
 
     async def open_stream(self, call: Call) -> OpenedStream:
-        """Waits for the first event, so a failure before it can move to another key."""
-        response = await self._send(call, stream=True)
+        """Waits for the first event, so a failure before it can move on to the next
+        model of a pool or to another key."""
+        return await self._pooled(call, lambda name: self._opened(call, name))
+
+    async def _pooled(self, call: Call, attempt: Callable[[str], Awaitable[T]]) -> T:
+        """The attempt with each upstream name of the model's pool in turn, from a
+        rotating start, until one answers; a request fault ends it at once."""
+        names = self.pools.get(self._requested(call.request)) or [""]
+        start = next(self.turns) % len(names)
+        for offset in range(len(names)):
+            try:
+                return await attempt(names[(start + offset) % len(names)])
+            except UpstreamError as error:
+                if offset == len(names) - 1 or error.status in (400, 409, 413, 422):
+                    raise
+                log.info("%s: pool model failed with %d, trying the next", self.name, error.status)
+        raise AssertionError("unreachable")
+
+    async def _whole(self, call: Call, name: str) -> ExecutorReply:
+        return await upstream.whole(await self._send(call, name, stream=False))
+
+    async def _opened(self, call: Call, name: str) -> OpenedStream:
+        response = await self._send(call, name, stream=True)
         return await upstream.first_event(
             response, upstream.sse_payloads(response, self.name, _raise_stream_error), self.name
         )
 
-    async def _send(self, call: Call, *, stream: bool) -> httpx.Response:
+    def _requested(self, request: dict[str, Any]) -> str:
+        model = str(request.get("Model") or "")
+        if self.entry.prefix and model.startswith(f"{self.entry.prefix}/"):
+            model = model[len(self.entry.prefix) + 1 :]
+        return model
+
+    async def _send(self, call: Call, name: str, *, stream: bool) -> httpx.Response:
         request = call.request
         attributes = request.get("AuthAttributes") or {}
-        body = self._body(request, stream)
+        body = self._body(request, name, stream)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
@@ -108,15 +144,13 @@ class OpenAICompatExecutor:
             client, f"{self.entry.base_url}/chat/completions", headers, body, self.name
         )
 
-    def _body(self, request: dict[str, Any], stream: bool) -> bytes:
+    def _body(self, request: dict[str, Any], name: str, stream: bool) -> bytes:
+        """The payload for upstream model `name` ("": the requested model as it is)."""
         try:
             payload = ujson.loads(request.get("Payload") or b"{}")
         except ValueError:
             raise UpstreamError(f"{self.name}: the request body is not JSON", 400) from None
-        model = str(request.get("Model") or payload.get("model") or "")
-        if self.entry.prefix and model.startswith(f"{self.entry.prefix}/"):
-            model = model[len(self.entry.prefix) + 1 :]
-        payload["model"] = self.upstream_names.get(model, model)
+        payload["model"] = name or self._requested(request) or payload.get("model", "")
         payload["stream"] = stream
         if stream:
             options = payload.get("stream_options")
