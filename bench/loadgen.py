@@ -19,6 +19,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import workload
 
@@ -114,7 +115,7 @@ class CpuSample:
     wall: float
 
     @classmethod
-    def take(cls, server: Server) -> CpuSample:
+    def take(cls, server: Endpoint) -> CpuSample:
         return cls(server.cpu_seconds(), children_cpu_seconds(), machine_busy_seconds(),
                    time.monotonic())
 
@@ -125,18 +126,32 @@ class CpuSample:
         return max(0.0, other) / max(self.wall - start.wall, 1e-9)
 
 
-class Server:
-    """bench/serve_bench.py as a subprocess on a free loopback port."""
+class Endpoint(Protocol):
+    """What a load run needs of the thing under load: where it listens, and the CPU time
+    to charge to it (a server process, or several processes in a chain)."""
 
-    def __init__(self, workdir: Path, config: Path) -> None:
+    def url(self, path: str) -> str: ...
+
+    def cpu_seconds(self) -> float: ...
+
+
+class Server:
+    """A bench/ script serving HTTP as a subprocess on a free loopback port: by default
+    bench/serve_bench.py (the proxy); `script` picks another one (the mock upstream). The
+    script takes the port first, then `--config FILE` when a config is given, then `args`."""
+
+    def __init__(self, workdir: Path, config: Path | None, script: str = "serve_bench.py",
+                 name: str = "server", args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
-        self.log_path = workdir / "server.log"
+        self.name = name
+        self.log_path = workdir / f"{name}.log"
         self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, str(BENCH / "serve_bench.py"), str(self.port),
-             "--config", str(config)],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-        )
+        argv = [sys.executable, str(BENCH / script), str(self.port)]
+        if config is not None:
+            argv += ["--config", str(config)]
+        argv += args
+        self.process = subprocess.Popen(argv, cwd=ROOT, stdout=self._log,
+                                        stderr=subprocess.STDOUT)
 
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
@@ -152,7 +167,8 @@ class Server:
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise SystemExit(f"benchmark server did not come up:\n{self.log_path.read_text()}")
+        raise SystemExit(f"benchmark {self.name} did not come up:\n"
+                         f"{self.log_path.read_text()}")
 
     def cpu_seconds(self) -> float:
         return process_cpu_seconds(self.process.pid)
@@ -191,7 +207,7 @@ def targets(workdir: Path) -> list[Target]:
     ]
 
 
-def check_target(server: Server, target: Target) -> None:
+def check_target(server: Endpoint, target: Target) -> None:
     """One request before the load: a 4xx/5xx under load would measure the error path."""
     data = target.body.read_bytes() if target.body else None
     request = urllib.request.Request(server.url(target.path), data=data,
@@ -303,7 +319,7 @@ def parse_wrk(output: str, result: LoadResult) -> None:
 # ------------------------------------------------------------------------------- runs
 
 
-def run_load(shape: LoadShape, server: Server, tool: str, target: Target,
+def run_load(shape: LoadShape, server: Endpoint, tool: str, target: Target,
              workdir: Path) -> LoadResult:
     """Warm-up run (discarded), then the measured run with the server's CPU time around it."""
     result = LoadResult(tool, target)
@@ -352,17 +368,24 @@ def run_loads(shape: LoadShape, workdir: Path, config: Path) -> list[LoadResult]
         for target in load_targets:
             check_target(server, target)
         for tool in tools:
-            runs: list[LoadResult] = []
-            for round_number in range(1, shape.rounds + 1):
-                for target in load_targets:
-                    log(f"{tool}: {target.label} ({_whole_seconds(shape.duration)} s, "
-                        f"round {round_number}/{shape.rounds})")
-                    runs.append(run_load(shape, server, tool, target, workdir))
-            results += [_best(runs, target) for target in load_targets]
+            results += run_rounds(shape, tool, [(server, t) for t in load_targets], workdir)
     finally:
         server.stop()
-    _fill_ratios(results)
+    fill_ratios(results)
     return results
+
+
+def run_rounds(shape: LoadShape, tool: str, runs: list[tuple[Endpoint, Target]],
+               workdir: Path) -> list[LoadResult]:
+    """Every (endpoint, target) once per round, in the given order (so the two rows of a
+    ratio are measured back to back in every round), and the best round of each."""
+    done: list[LoadResult] = []
+    for round_number in range(1, shape.rounds + 1):
+        for endpoint, target in runs:
+            log(f"{tool}: {target.label} ({_whole_seconds(shape.duration)} s, "
+                f"round {round_number}/{shape.rounds})")
+            done.append(run_load(shape, endpoint, tool, target, workdir))
+    return [_best(done, target) for _, target in runs]
 
 
 def _best(runs: list[LoadResult], target: Target) -> LoadResult:
@@ -373,7 +396,8 @@ def _best(runs: list[LoadResult], target: Target) -> LoadResult:
     return failed[0] if failed else max(mine, key=lambda r: r.rps)
 
 
-def _fill_ratios(results: list[LoadResult]) -> None:
+def fill_ratios(results: list[LoadResult]) -> None:
+    """Sets each row's req/s ratio over the row of its `floor` target, same tool."""
     by_key = {(r.tool, r.target.key): r for r in results}
     for result in results:
         floor = by_key.get((result.tool, result.target.floor or ""))

@@ -1,4 +1,4 @@
-"""The results as Markdown: environment, the two tables, and the target verdicts.
+"""The results as Markdown: environment, the tables, and the target verdicts.
 
 The same text is printed and written to docs/benchmarks.md, so what a reader of the docs
 sees is exactly what the run printed, with the preamble explaining each row.
@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import upstream
 import workload
 from loadgen import LoadResult, LoadShape
+from upstream import UpstreamRow
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_TARGET = 0.70  # proxy req/s / bare req/s, at least
@@ -90,7 +92,9 @@ def environment(shape: LoadShape, calls: int, repeats: int) -> list[tuple[str, s
         ("settings", f"{shape.duration:g} s per load run after a {shape.warmup:g} s warm-up "
                      f"run, best of {shape.rounds} round(s), {shape.connections} connections, "
                      f"h2load -m {shape.h2_streams}, {shape.client_threads} client thread(s); "
-                     f"RPC {calls} calls x {repeats} repeats"),
+                     f"RPC {calls} calls x {repeats} repeats; proxy -> upstream: "
+                     f"{shape.duration:g} s sequential per case after {shape.warmup:g} s, "
+                     f"blocks of {upstream.BLOCK}"),
     ]
 
 
@@ -126,6 +130,65 @@ def rpc_table(rows: list[RpcRow]) -> list[str]:
     return lines
 
 
+def _ms2(value: float | None, sign: str = "") -> str:
+    return "n/a" if value is None else f"{value:{sign}.2f}"
+
+
+def _rps(result: LoadResult | None) -> str:
+    if result is None:
+        return "n/a"
+    return result.note or f"{result.rps:,.0f}" + (f" ({result.errors} errors)"
+                                                   if result.errors else "")
+
+
+def upstream_table(rows: list[UpstreamRow], connections: int) -> list[str]:
+    """One row per case: sequential latencies direct vs proxy and the added ms, then the
+    loaded req/s direct vs proxy, their ratio, and the proxy's CPU time per request."""
+    lines = [f"| case | seq. direct p50 / p99 ms | seq. proxy p50 / p99 ms | added p50 / p99 ms "
+             f"| {connections} conn direct req/s | {connections} conn proxy req/s "
+             f"| proxy / direct | proxy CPU us/req |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        seq = row.sequential
+        ratio = row.proxy.ratio if row.proxy else None
+        cpu = row.proxy_cpu_us
+        lines.append(
+            f"| {row.case.label} | {_ms2(seq.p('direct', 0.5))} / {_ms2(seq.p('direct', 0.99))} "
+            f"| {_ms2(seq.p('proxy', 0.5))} / {_ms2(seq.p('proxy', 0.99))} "
+            f"| **{_ms2(seq.added(0.5), '+')}** / {_ms2(seq.added(0.99), '+')} "
+            f"| {_rps(row.direct)} | {_rps(row.proxy)} "
+            f"| {'n/a' if ratio is None else f'**{ratio:.1%}**'} "
+            f"| {'n/a' if cpu is None else f'{cpu:.0f}'} |")
+    return lines
+
+
+def upstream_verdicts(rows: list[UpstreamRow]) -> list[str]:
+    """The 1 ms target on the sequential p50 of the targeted cases, and the noise."""
+    lines = []
+    for row in rows:
+        added = row.sequential.added(0.5)
+        if added is None:
+            continue
+        target = upstream.ADDED_TARGET_MS
+        if row.case.targeted:
+            verdict = "met" if added <= target else "MISSED"
+            lines.append(f"- {row.case.label}, sequential: the proxy adds {added:.2f} ms at "
+                         f"p50 (target <= {target:g} ms): **{verdict}**")
+        else:
+            lines.append(f"- {row.case.label}, sequential: the proxy adds {added:.2f} ms at "
+                         f"p50 (for information; the target is for the non-stream cases)")
+    errors = sum(row.sequential.errors for row in rows)
+    if errors:
+        lines.append(f"- {errors} sequential requests got a wrong answer: the numbers are void")
+    noisy = [row.sequential.other_cpu for row in rows if row.sequential.other_cpu > NOISY_CPUS]
+    noisy += [r.other_cpu or 0 for row in rows for r in (row.direct, row.proxy)
+              if r is not None and (r.other_cpu or 0) > NOISY_CPUS]
+    if noisy:
+        lines.append(f"- caution: other processes kept up to {max(noisy):.2f} CPUs busy during "
+                     f"{len(noisy)} of these runs; those numbers are pessimistic")
+    return lines
+
+
 def verdicts(results: list[LoadResult], rpc: list[RpcRow]) -> list[str]:
     """One line per target check: met or missed, with the number."""
     lines = []
@@ -155,7 +218,8 @@ def verdicts(results: list[LoadResult], rpc: list[RpcRow]) -> list[str]:
 # ------------------------------------------------------------------------------- document
 
 
-def preamble() -> str:
+def preamble(connections: int = 64) -> str:
+    blocks, target = upstream.BLOCK, upstream.ADDED_TARGET_MS
     body = len(workload.chat_body())
     rpc = len(workload.executor_request_bytes("1"))
     frames = len(workload.LAST_USER_TEXT.split()) + 2
@@ -210,22 +274,54 @@ over several repeats of N calls; *min* (the least disturbed repeat) is the headl
 basis of the ratios, the median is shown beside it. The last row keeps many calls in
 flight and divides wall time by calls: worker-pool throughput, not latency.
 
+**Proxy -> upstream.** What the proxy adds in front of a real upstream (bench/upstream.py):
+a mock OpenAI chat-completions server (bench/mock_upstream.py: a raw asyncio HTTP/1.1
+server in its own process answering the same fixed completion, or its SSE frames, in a few
+tens of microseconds) is reached straight by the client and through the proxy, a second
+bench/serve_bench.py whose config has only an `openai-compatibility` provider pointing at
+the mock (model `m`). The mock's cost is on both paths, so the difference is the proxy's.
+Cases: an OpenAI chat client (`POST /v1/chat/completions`, no translation), a Claude client
+(`POST /v1/messages` with the same conversation as an Anthropic Messages body, translated to
+chat and the answer back) and, for information, the chat request with `"stream": true`
+(SSE in and out); the direct path always sends the chat body to the mock. *Sequential*:
+one keep-alive connection per path (Python's http.client, whose own cost is the same on
+both paths and cancels out of the difference), one request at a time, the two paths
+interleaved in blocks of {blocks} requests so that machine noise hits both alike, for a
+fixed time per case after a warm-up; *added* is proxy minus direct at p50 and at p99,
+target at most {target:g} ms at p50 for the non-stream cases. *{connections} conn*: wrk
+(HTTP/1.1 keep-alive; the mock speaks nothing else) against each path, the same rounds,
+warm-up and duration as the HTTP load runs, direct and proxy interleaved, best round kept;
+*proxy / direct* is the ratio of req/s (against a mock this cheap it is close to the mock's
+cost over the proxy's, not a relative overhead), and *proxy CPU us/req* the CPU time of the
+proxy and mock processes per request on the proxy run minus the mock's on the direct run.
+
 **Where the time goes.** `.venv/bin/python bench/serve_bench.py PORT --profile out.pstats`
 serves the same app with cProfile on the event-loop thread and writes the stats when it gets
 SIGTERM; put load on it with wrk or h2load and read them with `python -m pstats out.pstats`.
+For the upstream path, `.venv/bin/python bench/upstream.py --case chat --profile out.pstats`
+does all of it for one case (mock, proxy under cProfile, sequential requests or, with
+`--connections 64`, wrk).
 
 Reproduce: `make bench` (installs h2load and wrk if missing). Longer or shorter runs:
 `BENCH_DURATION=5 make bench`, or see `.venv/bin/python bench/run.py --help`;
-`.venv/bin/python bench/run.py --quick` is a smoke run that leaves this file alone.
+`.venv/bin/python bench/run.py --quick` is a smoke run that leaves this file alone, and so
+is `--only upstream` (or any subset of `rpc http upstream`) unless `--doc` is given.
 """
 
 
-def results_text(shape: LoadShape, calls: int, repeats: int, results: list[LoadResult],
-                 rpc: list[RpcRow]) -> str:
+def results_text(shape: LoadShape, calls: int, repeats: int, results: list[LoadResult] | None,
+                 rpc: list[RpcRow] | None, upstream_rows: list[UpstreamRow] | None = None) -> str:
+    """The sections of the parts that ran (None: not run); the targets of the HTTP and
+    RPC parts together, then the proxy -> upstream section with its own target."""
     env = [f"- {name}: {value}" for name, value in environment(shape, calls, repeats)]
-    return "\n".join([
-        "## Environment", "", *env, "",
-        "## HTTP load", "", *load_table(results), "",
-        "## Plugin RPC round trip", "", *rpc_table(rpc), "",
-        "## Targets", "", *verdicts(results, rpc), "",
-    ])
+    lines = ["## Environment", "", *env, ""]
+    if results is not None:
+        lines += ["## HTTP load", "", *load_table(results), ""]
+    if rpc is not None:
+        lines += ["## Plugin RPC round trip", "", *rpc_table(rpc), ""]
+    if results is not None or rpc is not None:
+        lines += ["## Targets", "", *verdicts(results or [], rpc or []), ""]
+    if upstream_rows is not None:
+        lines += ["## Proxy -> upstream", "", *upstream_table(upstream_rows, shape.connections),
+                  "", *upstream_verdicts(upstream_rows), ""]
+    return "\n".join(lines)

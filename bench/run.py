@@ -1,23 +1,26 @@
-"""`make bench`: HTTP load against the real proxy and its bare-route floor, plus the plugin
-RPC micro-benchmark, then one report on stdout and in docs/benchmarks.md.
+"""`make bench`: HTTP load against the real proxy and its bare-route floor, the plugin RPC
+micro-benchmark, and the proxy in front of a mock upstream against the client straight to
+the mock, then one report on stdout and in docs/benchmarks.md.
 
-Two targets from the issue are checked:
+Three targets from the issues are checked:
 
 * HTTP: the proxy path serves at least 70% of the requests/s of a bare Starlette route on
   the same server (same process, Hypercorn config and middleware), for each load tool;
-* RPC: one plugin RPC through the Python loader costs at most 2x the same call from C.
+* RPC: one plugin RPC through the Python loader costs at most 2x the same call from C;
+* upstream: the proxy adds at most 1 ms at p50 to a sequential request (bench/upstream.py).
 
 Everything targets 127.0.0.1 only, and every step is bounded: load runs last `--duration`
 seconds each (after a `--warmup` run), the micro-benchmarks a fixed number of calls. The
 plugins and config.yaml are copied to a temp dir first (same relative paths, so the same
 config), then the micro-benchmarks run while nothing else is running, then one server
-serves every load run and is stopped at the end whatever happens. A missed target is
+serves every load run and is stopped at the end whatever happens; the upstream part then
+starts its own mock and proxy, and stops them the same way. A missed target is
 reported, not an error; the exit status is 1 only when a run itself failed (errors, a tool
 that crashed).
 
 Usage: python bench/run.py [--quick] [--duration S] [--warmup S] [--connections N]
        [--h2-streams M] [--client-threads T] [--rounds K] [--calls N] [--repeats R]
-       [--quiet-wait S] [--doc PATH | --no-doc]
+       [--quiet-wait S] [--only PART ...] [--doc PATH | --no-doc]
 Environment defaults: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_H2_STREAMS,
 BENCH_CLIENT_THREADS, BENCH_ROUNDS, BENCH_RPC_CALLS, BENCH_RPC_REPEATS, BENCH_QUIET_WAIT.
 """
@@ -37,6 +40,7 @@ from pathlib import Path
 
 import loadgen
 import report
+import upstream
 import workload
 from loadgen import LoadShape, log
 
@@ -45,6 +49,7 @@ ROOT = BENCH.parent
 PLUGIN_DIR = Path("examples") / "plugin" / "bin"
 C_PLUGIN = "executor-c.so"
 DOC = ROOT / "docs" / "benchmarks.md"
+PARTS = ("rpc", "http", "upstream")  # in the order they run
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Settings:
     repeats: int
     doc: Path | None
     quiet_wait: float
+    parts: tuple[str, ...]
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -74,6 +80,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--doc", type=Path,
                         help=f"results file (default {DOC.relative_to(ROOT)}; --quick: none)")
     parser.add_argument("--no-doc", action="store_true", help="print only")
+    parser.add_argument("--only", nargs="+", choices=PARTS, metavar="PART",
+                        help=f"run only these parts ({', '.join(PARTS)}); the doc is then "
+                             "left alone unless --doc is given")
     parser.add_argument("--quiet-wait", type=float,
                         help="wait up to this many seconds for other processes to leave the "
                              "CPUs alone before starting (60, --quick 10; 0: do not wait)")
@@ -98,13 +107,16 @@ def parse_settings(argv: list[str] | None) -> Settings:
         client_threads=int(pick(args.client_threads, "BENCH_CLIENT_THREADS", 1, 1)),
         rounds=int(pick(args.rounds, "BENCH_ROUNDS", 2, 1)),
     )
-    doc = None if args.no_doc else (args.doc or (None if args.quick else DOC))
+    parts = tuple(part for part in PARTS if part in (args.only or PARTS))
+    partial = args.quick or len(parts) < len(PARTS)  # never overwrites the full report
+    doc = None if args.no_doc else (args.doc or (None if partial else DOC))
     return Settings(
         shape=shape,
         calls=int(pick(args.calls, "BENCH_RPC_CALLS", 10_000, 1_000)),
         repeats=int(pick(args.repeats, "BENCH_RPC_REPEATS", 5, 3)),
         doc=doc,
         quiet_wait=pick(args.quiet_wait, "BENCH_QUIET_WAIT", 60, 10),
+        parts=parts,
     )
 
 
@@ -177,26 +189,43 @@ def run_rpc(settings: Settings, workdir: Path) -> list[report.RpcRow]:
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
-    if not (ROOT / PLUGIN_DIR / C_PLUGIN).is_file():
+    parts = settings.parts
+    needs_plugins = "rpc" in parts or "http" in parts
+    if needs_plugins and not (ROOT / PLUGIN_DIR / C_PLUGIN).is_file():
         raise SystemExit(f"{PLUGIN_DIR / C_PLUGIN} is missing: run `make plugins` first")
     started = time.monotonic()
     wait_for_quiet(settings.quiet_wait)
+    rpc = results = upstream_rows = None
     with tempfile.TemporaryDirectory(prefix="cliproxy-bench-") as tmp:
         workdir = Path(tmp)
-        config = snapshot_plugins(workdir)
-        rpc = run_rpc(settings, workdir)
-        results = loadgen.run_loads(settings.shape, workdir, config)
-    text = report.results_text(settings.shape, settings.calls, settings.repeats, results, rpc)
+        config = snapshot_plugins(workdir) if needs_plugins else None
+        if "rpc" in parts:
+            rpc = run_rpc(settings, workdir)
+        if "http" in parts and config is not None:
+            results = loadgen.run_loads(settings.shape, workdir, config)
+        if "upstream" in parts:
+            upstream_rows = upstream.run_upstream(settings.shape, workdir)
+    text = report.results_text(settings.shape, settings.calls, settings.repeats, results, rpc,
+                               upstream_rows)
     print(text)
     if settings.doc is not None:
         settings.doc.parent.mkdir(parents=True, exist_ok=True)
-        settings.doc.write_text(report.preamble() + "\n" + text)
+        settings.doc.write_text(report.preamble(settings.shape.connections) + "\n" + text)
         log(f"wrote {settings.doc}")
     log(f"done in {time.monotonic() - started:.0f} s")
-    if any(r.note or r.errors for r in results):
-        log("some load runs failed or had errors: see the errors column")
-        return 1
-    return 0
+    return 1 if _failed(results or [], upstream_rows or []) else 0
+
+
+def _failed(results: list[loadgen.LoadResult], rows: list[upstream.UpstreamRow]) -> bool:
+    """A run itself failed (a tool crashed, errors or wrong answers): exit status 1."""
+    loads = results + [r for row in rows for r in (row.direct, row.proxy) if r is not None]
+    if any(r.note or r.errors for r in loads):
+        log("some load runs failed or had errors: see the errors columns")
+        return True
+    if any(row.sequential.errors for row in rows):
+        log("some sequential upstream requests got a wrong answer")
+        return True
+    return False
 
 
 if __name__ == "__main__":

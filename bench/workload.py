@@ -4,10 +4,10 @@ measure the same bytes.
 The chat body is small but realistic (system prompt, a short exchange, a last user turn);
 the echo executor answers with the last user message, and so do the bare routes of
 bench/serve_bench.py and the mock upstream of bench/mock_upstream.py (same bytes, same
-size). `claude_body` is the same conversation as an Anthropic Messages request. `executor_request_bytes` builds the
-`executor.execute` RPC request through the proxy's own code (`executor_request` and the
-Go-compatible codec) with the headers a load generator sends, which is what the plugin
-receives when the HTTP benchmark runs.
+size). `claude_body` is the same conversation as an Anthropic Messages request.
+`executor_request_bytes` builds the `executor.execute` RPC request through the proxy's own
+code (`executor_request` and the Go-compatible codec) with the headers a load generator
+sends, which is what the plugin receives when the HTTP benchmark runs.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from proxy.plugins import codec, loop_bridge, schema
 from proxy.plugins.host_calls import HostCallFailed, HostCalls
 from proxy.plugins.methods import HostMethod
 from proxy.plugins.scopes import ScopeRegistry
+from proxy.providers import upstream
 
 READ_SIZE = 32 * 1024
 _RAW = "cliproxy_raw_body"  # request extension: the plugin set Accept-Encoding itself
@@ -50,8 +51,10 @@ class HostHTTP:
         self.scopes = scopes
         self.loop = loop
         self._limits = limits  # read per call: the limits reload with the config
-        self.client = httpx.AsyncClient(
-            http2=True, follow_redirects=True, timeout=None, proxy=proxy_url or None
+        self.client = upstream.cookieless(
+            httpx.AsyncClient(
+                http2=True, follow_redirects=True, timeout=None, proxy=proxy_url or None
+            )
         )
         self.streams = loop_bridge.StreamTable(loop, "http stream", "plugins.max-http-streams")
 
