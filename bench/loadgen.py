@@ -116,13 +116,15 @@ class CpuSample:
 
     @classmethod
     def take(cls, server: Endpoint) -> CpuSample:
-        return cls(server.cpu_seconds(), children_cpu_seconds(), machine_busy_seconds(),
-                   time.monotonic())
+        return cls(
+            server.cpu_seconds(), children_cpu_seconds(), machine_busy_seconds(), time.monotonic()
+        )
 
     def other_cpus(self, start: CpuSample) -> float:
         """Average CPUs busy with something other than the server and the load tool."""
-        other = (self.machine - start.machine) - (self.server - start.server) - (
-            self.tool - start.tool)
+        other = (
+            (self.machine - start.machine) - (self.server - start.server) - (self.tool - start.tool)
+        )
         return max(0.0, other) / max(self.wall - start.wall, 1e-9)
 
 
@@ -140,8 +142,14 @@ class Server:
     bench/serve_bench.py (the proxy); `script` picks another one (the mock upstream). The
     script takes the port first, then `--config FILE` when a config is given, then `args`."""
 
-    def __init__(self, workdir: Path, config: Path | None, script: str = "serve_bench.py",
-                 name: str = "server", args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        config: Path | None,
+        script: str = "serve_bench.py",
+        name: str = "server",
+        args: tuple[str, ...] = (),
+    ) -> None:
         self.port = free_port()
         self.name = name
         self.log_path = workdir / f"{name}.log"
@@ -150,8 +158,7 @@ class Server:
         if config is not None:
             argv += ["--config", str(config)]
         argv += args
-        self.process = subprocess.Popen(argv, cwd=ROOT, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(argv, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
 
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
@@ -167,8 +174,7 @@ class Server:
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise SystemExit(f"benchmark {self.name} did not come up:\n"
-                         f"{self.log_path.read_text()}")
+        raise SystemExit(f"benchmark {self.name} did not come up:\n{self.log_path.read_text()}")
 
     def cpu_seconds(self) -> float:
         return process_cpu_seconds(self.process.pid)
@@ -198,20 +204,34 @@ def targets(workdir: Path) -> list[Target]:
     return [
         Target("bare-get", "bare route, GET", "/bench/bare", None, b"chat.completion"),
         Target("bare", "bare route, POST", "/bench/bare", plain, b"chat.completion"),
-        Target("proxy", "proxy, C echo, non-stream", "/v1/chat/completions", plain,
-               b'"content":"' + workload.LAST_USER_TEXT.encode() + b'"', floor="bare"),
-        Target("bare-stream", "bare route, POST, SSE", "/bench/bare-stream", plain,
-               b"data: [DONE]"),
-        Target("proxy-stream", "proxy, C echo, stream", "/v1/chat/completions", streaming,
-               b"data: [DONE]", floor="bare-stream"),
+        Target(
+            "proxy",
+            "proxy, C echo, non-stream",
+            "/v1/chat/completions",
+            plain,
+            b'"content":"' + workload.LAST_USER_TEXT.encode() + b'"',
+            floor="bare",
+        ),
+        Target(
+            "bare-stream", "bare route, POST, SSE", "/bench/bare-stream", plain, b"data: [DONE]"
+        ),
+        Target(
+            "proxy-stream",
+            "proxy, C echo, stream",
+            "/v1/chat/completions",
+            streaming,
+            b"data: [DONE]",
+            floor="bare-stream",
+        ),
     ]
 
 
 def check_target(server: Endpoint, target: Target) -> None:
     """One request before the load: a 4xx/5xx under load would measure the error path."""
     data = target.body.read_bytes() if target.body else None
-    request = urllib.request.Request(server.url(target.path), data=data,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        server.url(target.path), data=data, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as reply:
         body = reply.read()
     if target.check not in body:
@@ -242,11 +262,22 @@ def wrk_script(workdir: Path, target: Target) -> Path:
     return script
 
 
-def h2load_argv(shape: LoadShape, url: str, target: Target, seconds: float,
-                log_file: Path | None) -> list[str]:
-    argv = ["h2load", "-c", str(shape.connections), "-m", str(shape.h2_streams),
-            "-t", str(shape.client_threads), "-D", str(_whole_seconds(seconds)),
-            "-H", "content-type: application/json"]
+def h2load_argv(
+    shape: LoadShape, url: str, target: Target, seconds: float, log_file: Path | None
+) -> list[str]:
+    argv = [
+        "h2load",
+        "-c",
+        str(shape.connections),
+        "-m",
+        str(shape.h2_streams),
+        "-t",
+        str(shape.client_threads),
+        "-D",
+        str(_whole_seconds(seconds)),
+        "-H",
+        "content-type: application/json",
+    ]
     if target.body is not None:
         argv += ["-d", str(target.body)]
     if log_file is not None:
@@ -255,8 +286,19 @@ def h2load_argv(shape: LoadShape, url: str, target: Target, seconds: float,
 
 
 def wrk_argv(shape: LoadShape, url: str, seconds: float, script: Path) -> list[str]:
-    return ["wrk", "-t", str(shape.client_threads), "-c", str(shape.connections),
-            "-d", f"{_whole_seconds(seconds)}s", "--latency", "-s", str(script), url]
+    return [
+        "wrk",
+        "-t",
+        str(shape.client_threads),
+        "-c",
+        str(shape.connections),
+        "-d",
+        f"{_whole_seconds(seconds)}s",
+        "--latency",
+        "-s",
+        str(script),
+        url,
+    ]
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -279,11 +321,11 @@ def parse_h2load(output: str, log_file: Path, result: LoadResult) -> None:
         if line.startswith("finished in"):
             result.rps = float(line.split(",")[1].split()[0])
         elif line.startswith("requests:"):
-            counts = _counts(line[len("requests:"):])
+            counts = _counts(line[len("requests:") :])
             result.requests = counts["succeeded"]
             result.errors += counts["failed"] + counts["errored"] + counts["timeout"]
         elif line.startswith("status codes:"):
-            codes = _counts(line[len("status codes:"):])
+            codes = _counts(line[len("status codes:") :])
             result.errors += sum(n for status, n in codes.items() if status != "2xx")
     rows = log_file.read_text().splitlines() if log_file.is_file() else []
     latencies = [int(row.split("\t")[2]) / 1000 for row in rows if row.count("\t") >= 2]
@@ -319,8 +361,9 @@ def parse_wrk(output: str, result: LoadResult) -> None:
 # ------------------------------------------------------------------------------- runs
 
 
-def run_load(shape: LoadShape, server: Endpoint, tool: str, target: Target,
-             workdir: Path) -> LoadResult:
+def run_load(
+    shape: LoadShape, server: Endpoint, tool: str, target: Target, workdir: Path
+) -> LoadResult:
     """Warm-up run (discarded), then the measured run with the server's CPU time around it."""
     result = LoadResult(tool, target)
     url = server.url(target.path)
@@ -334,11 +377,11 @@ def run_load(shape: LoadShape, server: Endpoint, tool: str, target: Target,
 
     limit = shape.duration + shape.warmup + 60
     if shape.warmup > 0:
-        subprocess.run(argv(shape.warmup, False), capture_output=True, timeout=limit,
-                       check=False)
+        subprocess.run(argv(shape.warmup, False), capture_output=True, timeout=limit, check=False)
     before = CpuSample.take(server)
-    done = subprocess.run(argv(shape.duration, True), capture_output=True, text=True,
-                          timeout=limit, check=False)
+    done = subprocess.run(
+        argv(shape.duration, True), capture_output=True, text=True, timeout=limit, check=False
+    )
     after = CpuSample.take(server)
     result.other_cpu = after.other_cpus(before)
     if done.returncode != 0:
@@ -375,15 +418,18 @@ def run_loads(shape: LoadShape, workdir: Path, config: Path) -> list[LoadResult]
     return results
 
 
-def run_rounds(shape: LoadShape, tool: str, runs: list[tuple[Endpoint, Target]],
-               workdir: Path) -> list[LoadResult]:
+def run_rounds(
+    shape: LoadShape, tool: str, runs: list[tuple[Endpoint, Target]], workdir: Path
+) -> list[LoadResult]:
     """Every (endpoint, target) once per round, in the given order (so the two rows of a
     ratio are measured back to back in every round), and the best round of each."""
     done: list[LoadResult] = []
     for round_number in range(1, shape.rounds + 1):
         for endpoint, target in runs:
-            log(f"{tool}: {target.label} ({_whole_seconds(shape.duration)} s, "
-                f"round {round_number}/{shape.rounds})")
+            log(
+                f"{tool}: {target.label} ({_whole_seconds(shape.duration)} s, "
+                f"round {round_number}/{shape.rounds})"
+            )
             done.append(run_load(shape, endpoint, tool, target, workdir))
     return [_best(done, target) for _, target in runs]
 

@@ -49,8 +49,13 @@ def command_output(argv: list[str]) -> str:
 def _commit() -> str:
     """HEAD of the checkout (read-only git), or a note when this is no git checkout."""
     try:
-        done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown (git not available)"
     if done.returncode != 0:
@@ -89,12 +94,15 @@ def environment(shape: LoadShape, calls: int, repeats: int) -> list[tuple[str, s
         ("wrk", command_output(["wrk", "-v"]).split(" Copyright")[0]),
         ("cc", command_output([os.environ.get("CC", "cc"), "--version"])),
         ("commit", _commit()),
-        ("settings", f"{shape.duration:g} s per load run after a {shape.warmup:g} s warm-up "
-                     f"run, best of {shape.rounds} round(s), {shape.connections} connections, "
-                     f"h2load -m {shape.h2_streams}, {shape.client_threads} client thread(s); "
-                     f"RPC {calls} calls x {repeats} repeats; proxy -> upstream: "
-                     f"{shape.duration:g} s sequential per case after {shape.warmup:g} s, "
-                     f"blocks of {upstream.BLOCK}"),
+        (
+            "settings",
+            f"{shape.duration:g} s per load run after a {shape.warmup:g} s warm-up "
+            f"run, best of {shape.rounds} round(s), {shape.connections} connections, "
+            f"h2load -m {shape.h2_streams}, {shape.client_threads} client thread(s); "
+            f"RPC {calls} calls x {repeats} repeats; proxy -> upstream: "
+            f"{shape.duration:g} s sequential per case after {shape.warmup:g} s, "
+            f"blocks of {upstream.BLOCK}",
+        ),
     ]
 
 
@@ -106,24 +114,30 @@ def _ms(value: float | None) -> str:
 
 
 def load_table(results: list[LoadResult]) -> list[str]:
-    lines = ["| tool | target | req/s | p50 ms | p99 ms | server CPU us/req | errors "
-             "| other CPUs | vs bare |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| tool | target | req/s | p50 ms | p99 ms | server CPU us/req | errors "
+        "| other CPUs | vs bare |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         cpu = "n/a" if r.cpu_us_per_request is None else f"{r.cpu_us_per_request:.0f}"
         other = "n/a" if r.other_cpu is None else f"{r.other_cpu:.2f}"
         ratio = "" if r.ratio is None else f"**{r.ratio:.0%}**"
         rps = r.note or f"{r.rps:,.0f}"
-        lines.append(f"| {r.tool} | {r.target.label} | {rps} | {_ms(r.p50_ms)} | "
-                     f"{_ms(r.p99_ms)} | {cpu} | {r.errors} | {other} | {ratio} |")
+        lines.append(
+            f"| {r.tool} | {r.target.label} | {rps} | {_ms(r.p50_ms)} | "
+            f"{_ms(r.p99_ms)} | {cpu} | {r.errors} | {other} | {ratio} |"
+        )
     return lines
 
 
 def rpc_table(rows: list[RpcRow]) -> list[str]:
     floor = next((r.min_us for r in rows if r.key == "c"), 0.0)
-    lines = ["| executor.execute round trip, C echo plugin | min us/call | median us/call "
-             "| x C harness |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        "| executor.execute round trip, C echo plugin | min us/call | median us/call "
+        "| x C harness |",
+        "|---|---:|---:|---:|",
+    ]
     for row in rows:
         ratio = f"{row.min_us / floor:.2f}x" if floor else "n/a"
         lines.append(f"| {row.name} | {row.min_us:.2f} | {row.median_us:.2f} | {ratio} |")
@@ -137,17 +151,20 @@ def _ms2(value: float | None, sign: str = "") -> str:
 def _rps(result: LoadResult | None) -> str:
     if result is None:
         return "n/a"
-    return result.note or f"{result.rps:,.0f}" + (f" ({result.errors} errors)"
-                                                   if result.errors else "")
+    return result.note or f"{result.rps:,.0f}" + (
+        f" ({result.errors} errors)" if result.errors else ""
+    )
 
 
 def upstream_table(rows: list[UpstreamRow], connections: int) -> list[str]:
     """One row per case: sequential latencies direct vs proxy and the added ms, then the
     loaded req/s direct vs proxy, their ratio, and the proxy's CPU time per request."""
-    lines = [f"| case | seq. direct p50 / p99 ms | seq. proxy p50 / p99 ms | added p50 / p99 ms "
-             f"| {connections} conn direct req/s | {connections} conn proxy req/s "
-             f"| proxy / direct | proxy CPU us/req |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"| case | seq. direct p50 / p99 ms | seq. proxy p50 / p99 ms | added p50 / p99 ms "
+        f"| {connections} conn direct req/s | {connections} conn proxy req/s "
+        f"| proxy / direct | proxy CPU us/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in rows:
         seq = row.sequential
         ratio = row.proxy.ratio if row.proxy else None
@@ -158,7 +175,8 @@ def upstream_table(rows: list[UpstreamRow], connections: int) -> list[str]:
             f"| **{_ms2(seq.added(0.5), '+')}** / {_ms2(seq.added(0.99), '+')} "
             f"| {_rps(row.direct)} | {_rps(row.proxy)} "
             f"| {'n/a' if ratio is None else f'**{ratio:.1%}**'} "
-            f"| {'n/a' if cpu is None else f'{cpu:.0f}'} |")
+            f"| {'n/a' if cpu is None else f'{cpu:.0f}'} |"
+        )
     return lines
 
 
@@ -172,20 +190,30 @@ def upstream_verdicts(rows: list[UpstreamRow]) -> list[str]:
         target = upstream.ADDED_TARGET_MS
         if row.case.targeted:
             verdict = "met" if added <= target else "MISSED"
-            lines.append(f"- {row.case.label}, sequential: the proxy adds {added:.2f} ms at "
-                         f"p50 (target <= {target:g} ms): **{verdict}**")
+            lines.append(
+                f"- {row.case.label}, sequential: the proxy adds {added:.2f} ms at "
+                f"p50 (target <= {target:g} ms): **{verdict}**"
+            )
         else:
-            lines.append(f"- {row.case.label}, sequential: the proxy adds {added:.2f} ms at "
-                         f"p50 (for information; the target is for the non-stream cases)")
+            lines.append(
+                f"- {row.case.label}, sequential: the proxy adds {added:.2f} ms at "
+                f"p50 (for information; the target is for the non-stream cases)"
+            )
     errors = sum(row.sequential.errors for row in rows)
     if errors:
         lines.append(f"- {errors} sequential requests got a wrong answer: the numbers are void")
     noisy = [row.sequential.other_cpu for row in rows if row.sequential.other_cpu > NOISY_CPUS]
-    noisy += [r.other_cpu or 0 for row in rows for r in (row.direct, row.proxy)
-              if r is not None and (r.other_cpu or 0) > NOISY_CPUS]
+    noisy += [
+        r.other_cpu or 0
+        for row in rows
+        for r in (row.direct, row.proxy)
+        if r is not None and (r.other_cpu or 0) > NOISY_CPUS
+    ]
     if noisy:
-        lines.append(f"- caution: other processes kept up to {max(noisy):.2f} CPUs busy during "
-                     f"{len(noisy)} of these runs; those numbers are pessimistic")
+        lines.append(
+            f"- caution: other processes kept up to {max(noisy):.2f} CPUs busy during "
+            f"{len(noisy)} of these runs; those numbers are pessimistic"
+        )
     return lines
 
 
@@ -195,23 +223,31 @@ def verdicts(results: list[LoadResult], rpc: list[RpcRow]) -> list[str]:
     for r in results:
         if r.ratio is not None:
             verdict = "met" if r.ratio >= HTTP_TARGET else "MISSED"
-            lines.append(f"- HTTP, {r.tool}, {r.target.label}: {r.ratio:.1%} of the bare "
-                         f"route's req/s (target >= {HTTP_TARGET:.0%}): **{verdict}**")
+            lines.append(
+                f"- HTTP, {r.tool}, {r.target.label}: {r.ratio:.1%} of the bare "
+                f"route's req/s (target >= {HTTP_TARGET:.0%}): **{verdict}**"
+            )
     noisy = [r for r in results if (r.other_cpu or 0) > NOISY_CPUS]
     if noisy:
         worst = max(r.other_cpu or 0 for r in noisy)
-        lines.append(f"- caution: other processes kept up to {worst:.2f} CPUs busy during "
-                     f"{len(noisy)} of the load runs; those numbers are pessimistic")
+        lines.append(
+            f"- caution: other processes kept up to {worst:.2f} CPUs busy during "
+            f"{len(noisy)} of the load runs; those numbers are pessimistic"
+        )
     by_key = {row.key: row for row in rpc}
     if "c" in by_key and "loader" in by_key:
         ratio = by_key["loader"].min_us / by_key["c"].min_us
         verdict = "met" if ratio <= RPC_TARGET else "MISSED"
-        lines.append(f"- RPC, Python loader (`NativeLibrary.call`) / C harness: {ratio:.2f}x "
-                     f"(target <= {RPC_TARGET:g}x): **{verdict}**")
+        lines.append(
+            f"- RPC, Python loader (`NativeLibrary.call`) / C harness: {ratio:.2f}x "
+            f"(target <= {RPC_TARGET:g}x): **{verdict}**"
+        )
         if "execute" in by_key:
             whole = by_key["execute"].min_us / by_key["c"].min_us
-            lines.append(f"- for information, the whole plugin layer a request waits for "
-                         f"(`executor.execute`, one at a time): {whole:.2f}x the C harness")
+            lines.append(
+                f"- for information, the whole plugin layer a request waits for "
+                f"(`executor.execute`, one at a time): {whole:.2f}x the C harness"
+            )
     return lines
 
 
@@ -309,8 +345,14 @@ is `--only upstream` (or any subset of `rpc http upstream`) unless `--doc` is gi
 """
 
 
-def results_text(shape: LoadShape, calls: int, repeats: int, results: list[LoadResult] | None,
-                 rpc: list[RpcRow] | None, upstream_rows: list[UpstreamRow] | None = None) -> str:
+def results_text(
+    shape: LoadShape,
+    calls: int,
+    repeats: int,
+    results: list[LoadResult] | None,
+    rpc: list[RpcRow] | None,
+    upstream_rows: list[UpstreamRow] | None = None,
+) -> str:
     """The sections of the parts that ran (None: not run); the targets of the HTTP and
     RPC parts together, then the proxy -> upstream section with its own target."""
     env = [f"- {name}: {value}" for name, value in environment(shape, calls, repeats)]
@@ -322,6 +364,12 @@ def results_text(shape: LoadShape, calls: int, repeats: int, results: list[LoadR
     if results is not None or rpc is not None:
         lines += ["## Targets", "", *verdicts(results or [], rpc or []), ""]
     if upstream_rows is not None:
-        lines += ["## Proxy -> upstream", "", *upstream_table(upstream_rows, shape.connections),
-                  "", *upstream_verdicts(upstream_rows), ""]
+        lines += [
+            "## Proxy -> upstream",
+            "",
+            *upstream_table(upstream_rows, shape.connections),
+            "",
+            *upstream_verdicts(upstream_rows),
+            "",
+        ]
     return "\n".join(lines)

@@ -50,8 +50,10 @@ DEFAULT_PLUGIN = ROOT / "examples" / "plugin" / "bin" / "executor-c.so"
 
 def config_text(plugin: Path) -> str:
     """A config with just the C echo executor, loaded by path like config.yaml does."""
-    return (f"plugins:\n  enabled: true\n  configs:\n    {PLUGIN_ID}:\n"
-            f"      enabled: true\n      path: {json.dumps(str(plugin))}\n")
+    return (
+        f"plugins:\n  enabled: true\n  configs:\n    {PLUGIN_ID}:\n"
+        f"      enabled: true\n      path: {json.dumps(str(plugin))}\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,7 @@ class Timing:
     repeats: int
 
 
-def time_sync(key: str, name: str, fn: Callable[[], object], calls: int,
-              repeats: int) -> Timing:
+def time_sync(key: str, name: str, fn: Callable[[], object], calls: int, repeats: int) -> Timing:
     """Runs `fn` calls x repeats times after a short warm-up."""
     for _ in range(calls // 10 + 1):
         fn()
@@ -81,7 +82,11 @@ def time_sync(key: str, name: str, fn: Callable[[], object], calls: int,
 
 
 async def time_async(
-    key: str, name: str, fn: Callable[[], Awaitable[object]], calls: int, repeats: int,
+    key: str,
+    name: str,
+    fn: Callable[[], Awaitable[object]],
+    calls: int,
+    repeats: int,
     concurrency: int = 1,
 ) -> Timing:
     """Like time_sync for coroutines; with `concurrency` > 1, that many run at once and the
@@ -142,21 +147,28 @@ def measure(plugin_path: Path, calls: int, repeats: int, concurrency: int) -> li
 
     async def async_rows() -> list[Timing]:
         return [
-            await time_async("pool", "+ pool hop (CallRunner.call from asyncio)", pool_hop,
-                             calls, repeats),
-            await time_async("execute", "executor.execute (Plugin.call, scopes)", execute,
-                             calls, repeats),
-            await time_async("concurrent",
-                             f"executor.execute, {concurrency} in flight (amortised)",
-                             execute, calls, repeats, concurrency),
+            await time_async(
+                "pool", "+ pool hop (CallRunner.call from asyncio)", pool_hop, calls, repeats
+            ),
+            await time_async(
+                "execute", "executor.execute (Plugin.call, scopes)", execute, calls, repeats
+            ),
+            await time_async(
+                "concurrent",
+                f"executor.execute, {concurrency} in flight (amortised)",
+                execute,
+                calls,
+                repeats,
+                concurrency,
+            ),
         ]
 
     try:
         rows = [
-            time_sync("loader", "loader (NativeLibrary.call, raw bytes)", loader, calls,
-                      repeats),
-            time_sync("codec", "+ codec (codec.encode, envelope.decode_reply)", with_codec,
-                      calls, repeats),
+            time_sync("loader", "loader (NativeLibrary.call, raw bytes)", loader, calls, repeats),
+            time_sync(
+                "codec", "+ codec (codec.encode, envelope.decode_reply)", with_codec, calls, repeats
+            ),
         ]
         rows += asyncio.run(async_rows())
     finally:
@@ -172,8 +184,12 @@ def _check(reply: bytes) -> None:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plugin", type=Path, default=DEFAULT_PLUGIN,
-                        help="the C echo executor library (default: examples/plugin/bin)")
+    parser.add_argument(
+        "--plugin",
+        type=Path,
+        default=DEFAULT_PLUGIN,
+        help="the C echo executor library (default: examples/plugin/bin)",
+    )
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=64)
@@ -188,8 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([asdict(r) for r in rows]))
     else:
         for row in rows:
-            print(f"{row.name:55s} min {row.min_ns / 1000:8.2f} us  "
-                  f"median {row.median_ns / 1000:8.2f} us")
+            print(
+                f"{row.name:55s} min {row.min_ns / 1000:8.2f} us  "
+                f"median {row.median_ns / 1000:8.2f} us"
+            )
     return 0
 
 

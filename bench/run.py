@@ -64,28 +64,39 @@ class Settings:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2 s loads, 1 round, 1000 RPC calls, no doc")
-    parser.add_argument("--duration", type=float,
-                        help="whole seconds per load run (default 6, --quick 2)")
-    parser.add_argument("--warmup", type=float,
-                        help="seconds of the discarded warm-up run before each (1; 0: none)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 2 s loads, 1 round, 1000 RPC calls, no doc"
+    )
+    parser.add_argument(
+        "--duration", type=float, help="whole seconds per load run (default 6, --quick 2)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, help="seconds of the discarded warm-up run before each (1; 0: none)"
+    )
     parser.add_argument("--connections", type=int, help="connections per load run (64)")
     parser.add_argument("--h2-streams", type=int, help="h2load -m: streams per connection (1)")
     parser.add_argument("--client-threads", type=int, help="h2load -t and wrk -t (1)")
-    parser.add_argument("--rounds", type=int,
-                        help="runs per target, best kept (2, --quick 1)")
+    parser.add_argument("--rounds", type=int, help="runs per target, best kept (2, --quick 1)")
     parser.add_argument("--calls", type=int, help="RPC calls per repeat (10000, --quick 1000)")
     parser.add_argument("--repeats", type=int, help="RPC repeats (5, --quick 3)")
-    parser.add_argument("--doc", type=Path,
-                        help=f"results file (default {DOC.relative_to(ROOT)}; --quick: none)")
+    parser.add_argument(
+        "--doc", type=Path, help=f"results file (default {DOC.relative_to(ROOT)}; --quick: none)"
+    )
     parser.add_argument("--no-doc", action="store_true", help="print only")
-    parser.add_argument("--only", nargs="+", choices=PARTS, metavar="PART",
-                        help=f"run only these parts ({', '.join(PARTS)}); the doc is then "
-                             "left alone unless --doc is given")
-    parser.add_argument("--quiet-wait", type=float,
-                        help="wait up to this many seconds for other processes to leave the "
-                             "CPUs alone before starting (60, --quick 10; 0: do not wait)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        metavar="PART",
+        help=f"run only these parts ({', '.join(PARTS)}); the doc is then "
+        "left alone unless --doc is given",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        help="wait up to this many seconds for other processes to leave the "
+        "CPUs alone before starting (60, --quick 10; 0: do not wait)",
+    )
     return parser.parse_args(argv)
 
 
@@ -152,9 +163,18 @@ def compile_harness(workdir: Path) -> Path:
     """Builds the C harness into the temp dir (no binary is committed)."""
     binary = workdir / "rpc_harness"
     subprocess.run(
-        [os.environ.get("CC", "cc"), "-O2", "-I", str(ROOT / "abi" / "include"),
-         "-o", str(binary), str(BENCH / "harness" / "rpc_harness.c"), "-ldl"],
-        check=True, timeout=120,
+        [
+            os.environ.get("CC", "cc"),
+            "-O2",
+            "-I",
+            str(ROOT / "abi" / "include"),
+            "-o",
+            str(binary),
+            str(BENCH / "harness" / "rpc_harness.c"),
+            "-ldl",
+        ],
+        check=True,
+        timeout=120,
     )
     return binary
 
@@ -167,23 +187,50 @@ def run_rpc(settings: Settings, workdir: Path) -> list[report.RpcRow]:
     harness = compile_harness(workdir)
     log(f"RPC: C harness, {settings.calls} calls x {settings.repeats}")
     done = subprocess.run(
-        [str(harness), str(plugin), str(request_file), "executor.execute",
-         str(settings.calls), str(settings.repeats)],
-        capture_output=True, text=True, check=True, timeout=300,
+        [
+            str(harness),
+            str(plugin),
+            str(request_file),
+            "executor.execute",
+            str(settings.calls),
+            str(settings.repeats),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     c = json.loads(done.stdout)
-    rows = [report.RpcRow("c", "C harness (dlopen, call, free_buffer)", c["min_ns"] / 1000,
-                          c["median_ns"] / 1000)]
+    rows = [
+        report.RpcRow(
+            "c", "C harness (dlopen, call, free_buffer)", c["min_ns"] / 1000, c["median_ns"] / 1000
+        )
+    ]
     log("RPC: Python layers (rpc_python.py)")
     done = subprocess.run(
-        [sys.executable, str(BENCH / "rpc_python.py"), "--json", "--plugin", str(plugin),
-         "--calls",
-         str(settings.calls), "--repeats", str(settings.repeats), "--concurrency",
-         str(settings.shape.connections)],
-        capture_output=True, text=True, check=True, timeout=600, cwd=ROOT,
+        [
+            sys.executable,
+            str(BENCH / "rpc_python.py"),
+            "--json",
+            "--plugin",
+            str(plugin),
+            "--calls",
+            str(settings.calls),
+            "--repeats",
+            str(settings.repeats),
+            "--concurrency",
+            str(settings.shape.connections),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+        cwd=ROOT,
     )
-    rows += [report.RpcRow(item["key"], item["name"], item["min_ns"] / 1000,
-                           item["median_ns"] / 1000) for item in json.loads(done.stdout)]
+    rows += [
+        report.RpcRow(item["key"], item["name"], item["min_ns"] / 1000, item["median_ns"] / 1000)
+        for item in json.loads(done.stdout)
+    ]
     return rows
 
 
@@ -205,8 +252,9 @@ def main(argv: list[str] | None = None) -> int:
             results = loadgen.run_loads(settings.shape, workdir, config)
         if "upstream" in parts:
             upstream_rows = upstream.run_upstream(settings.shape, workdir)
-    text = report.results_text(settings.shape, settings.calls, settings.repeats, results, rpc,
-                               upstream_rows)
+    text = report.results_text(
+        settings.shape, settings.calls, settings.repeats, results, rpc, upstream_rows
+    )
     print(text)
     if settings.doc is not None:
         settings.doc.parent.mkdir(parents=True, exist_ok=True)

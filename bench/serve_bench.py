@@ -58,8 +58,11 @@ async def bare_stream(request: Request) -> Response:
     """The streaming floor: same frame count and sizes as the echo stream, written one
     frame per body message like the proxy's SSE writer, with the proxy's SSE headers."""
     await request.body()
-    return StreamingResponse(_frames(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _frames(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 BARE_ROUTES = [
@@ -72,18 +75,26 @@ BARE_ROUTES = [
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("port", type=int, help="loopback port to listen on")
-    parser.add_argument("--config", default=str(ROOT / "config.yaml"),
-                        help="proxy config (default: the repository's config.yaml)")
-    parser.add_argument("--profile", metavar="FILE", default=None,
-                        help="cProfile the event-loop thread and write pstats to FILE on exit")
+    parser.add_argument(
+        "--config",
+        default=str(ROOT / "config.yaml"),
+        help="proxy config (default: the repository's config.yaml)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        default=None,
+        help="cProfile the event-loop thread and write pstats to FILE on exit",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Loads the config like the CLI does, pins host/port/api-keys, and serves."""
     args = _arguments(argv)
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+    )
     config = config_module.load(args.config)
     config = dataclasses.replace(config, host="127.0.0.1", port=args.port, api_keys=())
     runtime = Runtime(config)

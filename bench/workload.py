@@ -28,8 +28,12 @@ MESSAGES: list[dict[str, str]] = [
 
 def chat_body(stream: bool = False, model: str = ECHO_MODEL) -> bytes:
     """The OpenAI chat request body; `"stream": true` only when streaming (as clients do)."""
-    payload: dict[str, Any] = {"model": model, "messages": MESSAGES, "temperature": 0.2,
-                               "max_tokens": 64}
+    payload: dict[str, Any] = {
+        "model": model,
+        "messages": MESSAGES,
+        "temperature": 0.2,
+        "max_tokens": 64,
+    }
     if stream:
         payload["stream"] = True
     return json.dumps(payload, separators=(",", ":")).encode()
@@ -39,8 +43,13 @@ def claude_body(model: str) -> bytes:
     """The same conversation as `chat_body` in Anthropic Messages form (system on top), so
     that a Claude client and an OpenAI client send the proxy the same prompt."""
     system, *turns = MESSAGES
-    payload: dict[str, Any] = {"model": model, "max_tokens": 64, "temperature": 0.2,
-                               "system": system["content"], "messages": turns}
+    payload: dict[str, Any] = {
+        "model": model,
+        "max_tokens": 64,
+        "temperature": 0.2,
+        "system": system["content"],
+        "messages": turns,
+    }
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
@@ -53,7 +62,9 @@ def completion_body(model: str = ECHO_MODEL) -> bytes:
     return (
         b'{"id":"chatcmpl-bare","object":"chat.completion","created":1700000000,'
         b'"model":"' + model.encode() + b'","choices":[{"index":0,"message":{"role":'
-        b'"assistant","content":"' + LAST_USER_TEXT.encode() + b'"},"finish_reason":"stop"}],'
+        b'"assistant","content":"'
+        + LAST_USER_TEXT.encode()
+        + b'"},"finish_reason":"stop"}],'
         + USAGE
     )
 
@@ -61,8 +72,10 @@ def completion_body(model: str = ECHO_MODEL) -> bytes:
 def stream_frames(model: str = ECHO_MODEL) -> list[bytes]:
     """The SSE frames the echo executor streams for the benchmark prompt: one chunk per
     word, a finish chunk with usage, then [DONE]."""
-    head = (b'{"id":"chatcmpl-bare","object":"chat.completion.chunk","created":1700000000,'
-            b'"model":"' + model.encode() + b'","choices":[{"index":0,"delta":')
+    head = (
+        b'{"id":"chatcmpl-bare","object":"chat.completion.chunk","created":1700000000,'
+        b'"model":"' + model.encode() + b'","choices":[{"index":0,"delta":'
+    )
     words = LAST_USER_TEXT.encode().split()
     frames = [head + b'{"role":"assistant","content":"' + words[0] + b'"},"finish_reason":null}]}']
     frames += [head + b'{"content":" ' + w + b'"},"finish_reason":null}]}' for w in words[1:]]
