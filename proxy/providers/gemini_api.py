@@ -92,14 +92,8 @@ def _count_body(payload: dict[str, Any], model: str) -> dict[str, Any]:
 
 
 def _raise_error(payload: str) -> None:
-    if '"error"' not in payload:
-        return
-    try:
-        parsed = ujson.loads(payload)
-    except ValueError:
-        raise UpstreamError(payload, 502) from None
-    error = parsed.get("error") if isinstance(parsed, dict) else None
-    if isinstance(error, dict):
-        code = error.get("code")
-        status = code if isinstance(code, int) and 400 <= code < 600 else 502
-        raise UpstreamError(payload, status)
+    """Gemini reports `{"error":{"code":<HTTP status>,...}}`."""
+    reported = upstream.reported_error(payload)
+    if reported is not None:
+        code = reported[1].get("code")
+        raise UpstreamError(payload, code if isinstance(code, int) and 400 <= code < 600 else 502)

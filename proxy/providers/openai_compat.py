@@ -162,13 +162,9 @@ class OpenAICompatExecutor:
 
 
 def _raise_stream_error(payload: str) -> None:
-    if '"error"' not in payload:
-        return
-    try:
-        parsed = ujson.loads(payload)
-    except ValueError:
-        raise UpstreamError(payload, 502) from None
-    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
-        error = parsed["error"]
+    """The status of an error object, wherever the upstream put it (04 §4.1)."""
+    reported = upstream.reported_error(payload)
+    if reported is not None:
+        parsed, error = reported
         status = error.get("status") or error.get("status_code") or parsed.get("status") or 502
         raise UpstreamError(payload, status if isinstance(status, int) else 502)

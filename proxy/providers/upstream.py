@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Callable
+from typing import Any
 
 import httpx
+import ujson
 
 from proxy.errors import UpstreamError
 from proxy.executors import ExecutorReply, OpenedStream
@@ -165,6 +167,20 @@ async def sse_payloads(
         if payload:  # not event:, id: or comment lines only
             check(payload)
             yield payload.encode()
+
+
+def reported_error(payload: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(payload object, its `error` object) when a stream payload reports an error; a
+    payload that is not JSON is a broken stream (502)."""
+    if '"error"' not in payload:
+        return None
+    try:
+        parsed = ujson.loads(payload)
+    except ValueError:
+        raise UpstreamError(payload, 502) from None
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+        return parsed, parsed["error"]
+    return None
 
 
 async def whole(response: httpx.Response) -> ExecutorReply:
