@@ -26,7 +26,7 @@ def embedded(tmp_path: Path, upstream: Upstream):
     servers: list[ProxyServer] = []
     usage = tmp_path / "usage.jsonl"
 
-    def start(*extra: str) -> ProxyServer:
+    def start(*extra: str, config: str = "") -> ProxyServer:
         command = [
             sys.executable,
             str(ROOT / "tests" / "sdk_app.py"),
@@ -39,7 +39,9 @@ def embedded(tmp_path: Path, upstream: Upstream):
             *extra,
         ]  # fmt: skip
         env = {**os.environ, "SDK_USAGE_FILE": str(usage), "PYTHONPATH": str(ROOT)}
-        server = ProxyServer(tmp_path, "", env, command)
+        directory = tmp_path / f"run{len(servers)}"
+        directory.mkdir()
+        server = ProxyServer(directory, config, env, command)
         server.usage = usage  # type: ignore[attr-defined]
         servers.append(server)
         return server
@@ -215,3 +217,14 @@ def test_the_asgi_app_mounts_inside_another_application(embedded):
         model="echo-bot", messages=[{"role": "user", "content": "mounted proxy"}]
     )
     assert answer.choices[0].message.content == "proxy mounted"
+
+
+def test_a_config_file_applies_beside_the_python_additions(embedded):
+    config = "host: 127.0.0.1\nport: {port}\napi-keys: [key-from-the-file]\n"
+    server = embedded("--config", "{config}", config=config)
+    for key in ("key-from-the-file", CLIENT_KEY):  # the config's keys, then the provider's
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0)
+        answer = client.chat.completions.create(
+            model="echo-bot", messages=[{"role": "user", "content": "both keys"}]
+        )
+        assert answer.choices[0].message.content == "keys both"
