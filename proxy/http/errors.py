@@ -32,6 +32,14 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
+def _inner_message(parsed: dict[str, Any] | None) -> str:
+    """`error.message` of an upstream's JSON error body ("" when it has none)."""
+    inner = (parsed or {}).get("error")
+    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+        return inner["message"]
+    return ""
+
+
 def openai_error_body(error: ProxyError) -> bytes:
     """`{"error":{"message","type","code"}}`. A plugin message that is itself a JSON object
     (a raw upstream error body) passes through unchanged, as CLIProxyAPI does."""
@@ -69,9 +77,7 @@ def claude_error_body(error: ProxyError) -> bytes:
     if parsed is not None:
         if parsed.get("type") == "error":
             return message.strip().encode()  # already a Claude error
-        inner = parsed.get("error")
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            message = inner["message"]
+        message = _inner_message(parsed) or message
     kind = _CLAUDE_TYPES.get(
         error.status, "api_error" if error.status >= 500 else "invalid_request_error"
     )
@@ -120,10 +126,7 @@ def responses_stream_error(error: ProxyError) -> bytes:
     code = _RESPONSES_CODES.get(error.status) or (
         "internal_server_error" if error.status >= 500 else "invalid_request_error"
     )
-    message = error.message
-    inner = (_json_object(message) or {}).get("error")
-    if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-        message = inner["message"]
+    message = _inner_message(_json_object(error.message)) or error.message
     event = {"type": "error", "code": code, "message": message, "sequence_number": 0}
     return b"event: error\ndata: " + ujson.dumps(event, ensure_ascii=False).encode() + b"\n\n"
 

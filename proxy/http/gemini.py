@@ -3,7 +3,6 @@ the URL (`models/{model}:{action}`), not in the body."""
 
 from __future__ import annotations
 
-import ujson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,7 +14,7 @@ from proxy.pipeline.authenticate import authenticate
 
 def _not_found(message: str) -> Response:
     body = {"error": {"message": message, "type": "invalid_request_error"}}
-    return Response(ujson.dumps(body), status_code=404, media_type="application/json")
+    return routes.json_response(body, status=404)
 
 
 async def action(request: Request) -> Response:
@@ -61,5 +60,5 @@ async def get_model(request: Request) -> Response:
     shown = routes.runtime_of(request).current.catalog.gemini_model(request.path_params["target"])
     if shown is None:
         body = {"error": {"message": "Not Found", "type": "not_found"}}
-        return Response(ujson.dumps(body), status_code=404, media_type="application/json")
+        return routes.json_response(body, status=404)
     return routes.json_response(shown)

@@ -65,8 +65,10 @@ def context(request: Request, entry_format: str) -> RequestContext:
     )
 
 
-def json_response(content: object) -> Response:
-    return Response(ujson.dumps(content, ensure_ascii=False), media_type="application/json")
+def json_response(content: object, status: int = 200) -> Response:
+    return Response(
+        ujson.dumps(content, ensure_ascii=False), status_code=status, media_type="application/json"
+    )
 
 
 async def healthz(request: Request) -> Response:
@@ -121,6 +123,10 @@ class Entry:
     framing: str = ""  # FRAMINGS key; "" = the format's own
     legacy: bool = False  # `/v1/completions`, answered as text completions
 
+    def answer(self, body: bytes) -> bytes:
+        """A whole answer as this route's clients get it."""
+        return completions.text_completion(body) if self.legacy else body
+
 
 async def model_request(request: Request, entry: Entry) -> Response:
     """One model execution in the entry's format, answered and failed in that format."""
@@ -144,7 +150,7 @@ async def model_request(request: Request, entry: Entry) -> Response:
             if entry.legacy:
                 start = _legacy_stream(start)
             return await stream_response(
-                start, request, entry.framing or entry.format, streaming.keepalive_seconds
+                start, request, entry.format, streaming.keepalive_seconds, entry.framing
             )
         if streaming.nonstream_keepalive > 0 and not entry.count_tokens:
             return _kept_alive(runtime, ctx, entry, streaming.nonstream_keepalive)
@@ -153,9 +159,8 @@ async def model_request(request: Request, entry: Entry) -> Response:
         reply = await until_disconnect(run(runtime, ctx), request)
     except ProxyError as error:
         return error_response(error, entry.format)
-    body = completions.text_completion(reply.body) if entry.legacy else reply.body
     headers = {k: ", ".join(v) for k, v in reply.headers.items()} if reply.headers else None
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(entry.answer(reply.body), media_type="application/json", headers=headers)
 
 
 async def _bootstrapped(runtime: Runtime, ctx: RequestContext, retries: int) -> StreamReply:
@@ -197,7 +202,7 @@ def _kept_alive(runtime: Runtime, ctx: RequestContext, entry: Entry, interval: f
             return
         finally:
             work.cancel()
-        yield completions.text_completion(reply.body) if entry.legacy else reply.body
+        yield entry.answer(reply.body)
 
     return StreamingResponse(body(), media_type="application/json")
 

@@ -115,13 +115,15 @@ async def stream_response(
     request: Request,
     client_format: str,
     keepalive_seconds: float = 0,
+    framing_name: str = "",
 ) -> Response:
-    """`start` runs the pipeline up to the first chunk; the head goes out after it."""
+    """`start` runs the pipeline up to the first chunk; the head goes out after it. The
+    framing is the client format's own unless named (Gemini's `alt=json` array)."""
     try:
         reply = await until_disconnect(start, request)
     except ProxyError as error:
-        return error_response(error, client_format.removesuffix("-array"))
-    framing = FRAMINGS[client_format]
+        return error_response(error, client_format)
+    framing = FRAMINGS[framing_name or client_format]
     headers = {k: ", ".join(v) for k, v in reply.headers.items()}
     if framing.media_type == "text/event-stream":
         headers = {**SSE_HEADERS, **headers}

@@ -19,7 +19,6 @@ import httpx
 
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
-from proxy.formats import counting
 from proxy.formats.responses_common import (
     TERMINAL,
     answer_events,
@@ -67,8 +66,7 @@ class CodexExecutor(api_keys.APIKeyExecutor):
 
     async def count_tokens(self, call: Call) -> ExecutorReply:
         """The Responses API cannot count: estimated locally (04 §1.5)."""
-        count = counting.estimate(call.request.get("Payload") or b"")
-        return ExecutorReply(counting.render(count, "claude"), {})
+        return upstream.estimated_count(call)
 
     async def open_stream(self, call: Call) -> OpenedStream:
         response = await self._send(call)

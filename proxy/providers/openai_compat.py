@@ -19,10 +19,9 @@ import ujson
 
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
-from proxy.formats import counting
 from proxy.providers import upstream
 from proxy.providers.credentials import Credential
-from proxy.providers.settings import OpenAICompat
+from proxy.providers.settings import OpenAICompat, without_prefix
 
 USER_AGENT = "cli-proxy-openai-compat"
 log = logging.getLogger("cliproxy.providers")
@@ -32,9 +31,6 @@ T = TypeVar("T")
 def credentials_of(entry: OpenAICompat) -> list[Credential]:
     """One in-memory credential per API key (none written to auth-dir)."""
     found = []
-    models = tuple(dict.fromkeys(m.alias for m in entry.models))
-    if entry.prefix:
-        models += tuple(f"{entry.prefix}/{alias}" for alias in models)
     for key in entry.keys:
         seed = f"{entry.provider}|{entry.base_url}|{key.api_key}|{key.proxy_url}"
         found.append(
@@ -52,20 +48,17 @@ def credentials_of(entry: OpenAICompat) -> list[Credential]:
                     "priority": str(entry.priority),
                 },
                 metadata={"type": entry.provider},
-                models=models,
+                models=entry.aliases,
             )
         )
     return found
 
 
 def model_infos(entry: OpenAICompat) -> list[dict[str, Any]]:
-    aliases = list(dict.fromkeys(m.alias for m in entry.models))
-    if entry.prefix:
-        aliases += [f"{entry.prefix}/{alias}" for alias in aliases]
     owner = entry.name or entry.provider
     return [
         {"ID": alias, "Object": "model", "OwnedBy": owner, "Type": "openai-compatibility"}
-        for alias in aliases
+        for alias in entry.aliases
     ]
 
 
@@ -89,8 +82,7 @@ class OpenAICompatExecutor:
 
     async def count_tokens(self, call: Call) -> ExecutorReply:
         """OpenAI-compatible upstreams cannot count: estimated locally (04 §1.5)."""
-        count = counting.estimate(call.request.get("Payload") or b"")
-        return ExecutorReply(counting.render(count, "claude"), {})
+        return upstream.estimated_count(call)
 
     async def open_stream(self, call: Call) -> OpenedStream:
         """Waits for the first event, so a failure before it can move on to the next
@@ -121,10 +113,7 @@ class OpenAICompatExecutor:
         )
 
     def _requested(self, request: dict[str, Any]) -> str:
-        model = str(request.get("Model") or "")
-        if self.entry.prefix and model.startswith(f"{self.entry.prefix}/"):
-            model = model[len(self.entry.prefix) + 1 :]
-        return model
+        return without_prefix(str(request.get("Model") or ""), self.entry.prefix)
 
     async def _send(self, call: Call, name: str, *, stream: bool) -> httpx.Response:
         request = call.request

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from functools import cached_property
 
 from proxy.config_reader import Reader
 
@@ -33,6 +34,12 @@ class OpenAICompat:
     headers: tuple[tuple[str, str], ...] = ()
     disabled: bool = False
     force_http1: bool = False  # an upstream whose HTTP/2 misbehaves
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """What clients ask for: each alias once (pools repeat them), also under
+        `prefix/` when there is one."""
+        return with_prefix(tuple(dict.fromkeys(m.alias for m in self.models)), self.prefix)
 
     @property
     def provider(self) -> str:
@@ -88,15 +95,25 @@ class APIKeyEntry:
         catalog) minus `excluded-models`, each also under `prefix/` when there is one."""
         names = tuple(m.alias for m in self.models) or default_models
         names = tuple(n for n in names if not any(excluded(n, p) for p in self.excluded_models))
-        if self.prefix:
-            names += tuple(f"{self.prefix}/{name}" for name in names)
-        return names
+        return with_prefix(names, self.prefix)
+
+    @cached_property
+    def _upstream_names(self) -> dict[str, str]:
+        return {m.alias: m.name for m in self.models}
 
     def upstream_model(self, model: str) -> str:
         """The upstream id for a requested model: prefix removed, alias mapped to name."""
-        if self.prefix and model.startswith(f"{self.prefix}/"):
-            model = model[len(self.prefix) + 1 :]
-        return {m.alias: m.name for m in self.models}.get(model, model)
+        model = without_prefix(model, self.prefix)
+        return self._upstream_names.get(model, model)
+
+
+def with_prefix(names: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """A config entry's `prefix` (04 §4.4): its models under `prefix/` as well."""
+    return names + tuple(f"{prefix}/{name}" for name in names) if prefix else names
+
+
+def without_prefix(model: str, prefix: str) -> str:
+    return model[len(prefix) + 1 :] if prefix and model.startswith(f"{prefix}/") else model
 
 
 def excluded(model: str, pattern: str) -> bool:

@@ -12,7 +12,8 @@ import httpx
 import ujson
 
 from proxy.errors import UpstreamError
-from proxy.executors import ExecutorReply, OpenedStream
+from proxy.executors import Call, ExecutorReply, OpenedStream
+from proxy.formats import counting
 from proxy.plugins.codec import canonical_header_key
 from proxy.plugins.executor import Prepended
 
@@ -181,6 +182,13 @@ def reported_error(payload: str) -> tuple[dict[str, Any], dict[str, Any]] | None
     if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
         return parsed, parsed["error"]
     return None
+
+
+def estimated_count(call: Call) -> ExecutorReply:
+    """For upstreams that cannot count tokens (04 §1.5): an estimate over the payload,
+    answered as a Claude count (the pipeline reshapes it for the client)."""
+    count = counting.estimate(call.request.get("Payload") or b"")
+    return ExecutorReply(counting.render(count, "claude"), {})
 
 
 async def whole(response: httpx.Response) -> ExecutorReply:

@@ -36,8 +36,18 @@ def credential_of(auth: Auth) -> Credential:
     )
 
 
+def _split_priority(attributes: dict[str, str]) -> tuple[dict[str, str], int]:
+    """Credentials keep `priority` among their attributes (as the pool and plugins read
+    it); an `Auth` has it as a field of its own."""
+    rest = {k: v for k, v in attributes.items() if k != "priority"}
+    try:
+        return rest, int(attributes.get("priority", "0") or 0)
+    except ValueError:
+        return rest, 0
+
+
 def auth_of(credential: Credential) -> Auth:
-    attributes = {k: v for k, v in credential.attributes.items() if k != "priority"}
+    attributes, priority = _split_priority(credential.attributes)
     return Auth(
         id=credential.id,
         provider=credential.provider,
@@ -46,7 +56,7 @@ def auth_of(credential: Credential) -> Auth:
         models=credential.models,
         label=credential.label,
         prefix=credential.prefix,
-        priority=credential.priority,
+        priority=priority,
         disabled=credential.disabled,
     )
 
@@ -95,13 +105,14 @@ class PythonExecutor:
 
     def _arguments(self, call: Call) -> tuple[Context, Auth, Request, Options]:
         fields = call.request
+        attributes, priority = _split_priority(fields.get("AuthAttributes") or {})
         auth = Auth(
             id=fields.get("AuthID") or "",
             provider=fields.get("AuthProvider") or self.executor.identifier(),
-            attributes=dict(fields.get("AuthAttributes") or {}),
+            attributes=attributes,
             metadata=dict(fields.get("AuthMetadata") or {}),
+            priority=priority,
         )
-        auth.priority = int(auth.attributes.pop("priority", "0") or 0)
         metadata: dict[str, Any] = dict(fields.get("Metadata") or {})
         request = Request(
             model=fields.get("Model") or "",
