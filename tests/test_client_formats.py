@@ -136,3 +136,21 @@ def test_a_thinking_suffix_reaches_every_upstream_in_its_own_terms(
     for key in field:
         sent = sent[key]
     assert sent == expected
+
+
+def test_excluded_models_hide_catalog_models(start_server, upstream):
+    config = f"""host: 127.0.0.1
+port: {{port}}
+claude-api-key:
+  - api-key: good-1
+    base-url: {upstream.url}
+    excluded-models: ["*-HAIKU-*", "claude-opus-4-1"]
+"""
+    server = start_server(config)
+    listed = {m["id"] for m in httpx.get(f"{server.url}/v1/models").json()["data"]}
+    assert listed == {"claude-sonnet-4-5"}  # the default catalog minus both patterns
+    hidden = httpx.post(
+        f"{server.url}/v1/messages",
+        json={"model": "claude-haiku-4-5", "max_tokens": 5, "messages": []},
+    )
+    assert hidden.status_code == 400 and hidden.json()["type"] == "error"

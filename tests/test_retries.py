@@ -146,3 +146,12 @@ def test_a_rested_credential_returns_when_its_cooldown_ends(start_server, upstre
     assert ask() == other and ask() == other  # round-robin skips the resting key
     # polled, not slept: the rested key is picked again once its one-second rest is over
     assert wait_for(lambda: ask() == rested, timeout=10, what="the rested key back in turn")
+
+
+def test_max_retry_credentials_caps_the_keys_tried(start_server, upstream):
+    server = start_server(_config(upstream, ["good-1", "good-2"], "max-retry-credentials: 1\n"))
+    with pytest.raises(openai.InternalServerError):
+        _sdk(server).chat.completions.create(
+            model="broken", messages=[{"role": "user", "content": "x"}]
+        )
+    assert len(upstream.calls) == 1  # without the cap the second key is tried too
