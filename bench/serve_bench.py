@@ -12,7 +12,6 @@ Usage: python bench/serve_bench.py PORT [--config config.yaml] [--profile out.ps
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import cProfile
 import dataclasses
@@ -28,7 +27,7 @@ from starlette.routing import Route
 
 from proxy import config as config_module
 from proxy.runtime import Runtime
-from proxy.server import serve
+from proxy.server import run, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler.enable()
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(runtime, extra_routes=BARE_ROUTES))
+            run(serve(runtime, extra_routes=BARE_ROUTES), config)
     finally:
         if profiler is not None:
             profiler.disable()

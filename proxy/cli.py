@@ -6,7 +6,6 @@ command instead of the proxy, prints its output and exits with its code."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import logging
@@ -22,7 +21,7 @@ from proxy.plugins.command_line import PluginFlag
 from proxy.plugins.host import PluginStatus
 from proxy.providers import credentials
 from proxy.runtime import Runtime, host_summary
-from proxy.server import serve
+from proxy.server import run, serve
 
 DEFAULT_CONFIG = "config.yaml"
 
@@ -108,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return _plugins_list(runtime, args.json)
     drained = True
     with contextlib.suppress(KeyboardInterrupt):
-        drained = asyncio.run(serve(runtime))
+        drained = run(serve(runtime), runtime.config)
     if not drained:
         # A plugin call that never returns pins a worker thread, and the interpreter would
         # wait for it forever at exit. Everything else is already shut down.

@@ -82,6 +82,10 @@ class LimitsConfig:
     keep_alive_timeout: float = 75.0
     read_timeout: float = 60.0
     graceful_timeout: float = 10.0
+    upstream_connect_timeout: float = 30.0
+    upstream_read_timeout: float = 600.0  # the longest silence within an upstream answer
+    upstream_idle_connections: int = 64  # kept per upstream origin (plain-http client)
+    upstream_idle_seconds: float = 5.0  # how long an idle upstream connection is reused
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class Config:
     api_keys: tuple[str, ...] = ()
     debug: bool = False
     access_log: bool = False
+    event_loop: str = "auto"  # read at start: auto (uvloop where installed), asyncio, uvloop
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     management: ManagementConfig = field(default_factory=ManagementConfig)
@@ -207,6 +212,10 @@ def parse(text: str, source: Path | None = None) -> Config:
             keep_alive_timeout=limits.number("keep-alive-timeout-seconds", 75.0, low=0),
             read_timeout=limits.number("read-timeout-seconds", 60.0, low=0),
             graceful_timeout=limits.number("graceful-shutdown-seconds", 10.0, low=0),
+            upstream_connect_timeout=limits.number("upstream-connect-timeout-seconds", 30.0, low=0),
+            upstream_read_timeout=limits.number("upstream-read-timeout-seconds", 600.0, low=0),
+            upstream_idle_connections=limits.integer("upstream-idle-connections", 64, low=0),
+            upstream_idle_seconds=limits.number("upstream-idle-seconds", 5.0, low=0),
         ),
         management=ManagementConfig(
             secret_key=management.string("secret-key", "").strip(),
@@ -236,6 +245,7 @@ def parse(text: str, source: Path | None = None) -> Config:
         routing_strategy=_strategy(routing.string("strategy", "round-robin")),
         debug=reader.boolean("debug", False),
         access_log=reader.boolean("access-log", False),
+        event_loop=_event_loop(reader.string("event-loop", "auto")),
         watch_interval=reader.number("config-watch-interval-seconds", 1.0, low=0),
         source=source,
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -243,6 +253,16 @@ def parse(text: str, source: Path | None = None) -> Config:
     if config.tls.enable and not (config.tls.cert and config.tls.key):
         raise ConfigError("tls: `cert` and `key` are required when `enable` is true")
     return config
+
+
+EVENT_LOOPS = ("auto", "asyncio", "uvloop")
+
+
+def _event_loop(value: str) -> str:
+    chosen = value.strip().lower() or "auto"
+    if chosen not in EVENT_LOOPS:
+        raise ConfigError(f"event-loop: {value!r} is not one of {', '.join(EVENT_LOOPS)}")
+    return chosen
 
 
 _STRATEGIES = {

@@ -81,7 +81,7 @@ class Runtime:
         self.scopes = ScopeRegistry()
         self.host = PluginHost(self.runner, HostCalls(self.streams, self.scopes))
         self.notifier = Notifier(self.scopes)
-        self.upstream = upstream.UpstreamClients(config.proxy_url)
+        self.upstream = upstream.UpstreamClients(config.proxy_url, config.limits)
         self.pool_state = PoolState()
         self.extensions = Extensions()
         self.current = Generation(config, Snapshot(), Catalog(), extensions=self.extensions)

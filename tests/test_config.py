@@ -18,6 +18,8 @@ def test_defaults() -> None:
     assert config.plugins.enabled is False and config.plugins.dir == "plugins"
     assert config.api_keys == ()
     assert parse('host: ""').host == "0.0.0.0"
+    assert config.event_loop == "auto"
+    assert (config.limits.upstream_read_timeout, config.limits.upstream_idle_seconds) == (600, 5)
 
 
 @pytest.mark.parametrize(
@@ -41,6 +43,11 @@ def test_defaults() -> None:
             "plugins.call-timeout-seconds: must be at least 0",
         ),
         ("tls:\n  enable: true", "tls: `cert` and `key` are required"),
+        ("event-loop: trio", "event-loop: 'trio' is not one of auto, asyncio, uvloop"),
+        (
+            "limits:\n  upstream-idle-connections: -1",
+            "limits.upstream-idle-connections: must be at least 0",
+        ),
         ("a: [", "invalid YAML"),
         ("- 1", "top level must be a mapping"),
     ],

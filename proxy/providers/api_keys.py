@@ -8,11 +8,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import httpx
-
 from proxy.providers.credentials import Credential
 from proxy.providers.settings import APIKeyEntry
-from proxy.providers.upstream import UpstreamClients, entry_headers
+from proxy.providers.upstream import Upstream, UpstreamClients, entry_headers
 
 
 def credentials(
@@ -64,7 +62,7 @@ class Target:
     proxy_url: str
     entry: APIKeyEntry | None
 
-    def client(self, clients: UpstreamClients) -> httpx.AsyncClient:
+    def client(self, clients: UpstreamClients) -> Upstream:
         """The pooled client for this credential's proxy and its entry's protocol choice."""
         return clients.for_proxy(self.proxy_url, bool(self.entry and self.entry.force_http1))
 

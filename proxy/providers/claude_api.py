@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import ujson
 
 from proxy.errors import UpstreamError
@@ -48,7 +47,7 @@ class ClaudeExecutor(api_keys.APIKeyExecutor):
 
     async def _send(
         self, call: Call, *, stream: bool, path: str = "/v1/messages"
-    ) -> httpx.Response:
+    ) -> upstream.UpstreamResponse:
         request = call.request
         target = self.target(request)
         client_version = (request.get("Headers") or {}).get("Anthropic-Version")
@@ -66,7 +65,7 @@ class ClaudeExecutor(api_keys.APIKeyExecutor):
         body = self._body(request, target.entry, stream, counting=path.endswith("count_tokens"))
         client = target.client(self.clients)
         query = "?beta=true" if path == "/v1/messages" else ""
-        return await upstream.post(client, f"{target.base}{path}{query}", headers, body, self.name)
+        return await client.post(f"{target.base}{path}{query}", headers, body, self.name)
 
     def _body(
         self, request: dict[str, Any], entry: APIKeyEntry | None, stream: bool, counting: bool
@@ -84,7 +83,7 @@ class ClaudeExecutor(api_keys.APIKeyExecutor):
         return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
 
 
-async def _events(response: httpx.Response, who: str) -> AsyncIterator[bytes]:
+async def _events(response: upstream.UpstreamResponse, who: str) -> AsyncIterator[bytes]:
     """Whole SSE events (`event:` and `data:` lines, then a blank line); an `error` event
     ends the stream with that error."""
     async for event in upstream.sse_events(response, who):

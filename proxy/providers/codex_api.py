@@ -72,7 +72,7 @@ class CodexExecutor(api_keys.APIKeyExecutor):
         response = await self._send(call)
         return await upstream.first_event(response, _events(response, self.name), self.name)
 
-    async def _send(self, call: Call) -> httpx.Response:
+    async def _send(self, call: Call) -> upstream.UpstreamResponse:
         request = call.request
         target = self.target(request)
         headers = {
@@ -84,7 +84,7 @@ class CodexExecutor(api_keys.APIKeyExecutor):
             headers["Authorization"] = f"Bearer {target.key}"
         client = target.client(self.clients)
         body = self._body(request, target.entry)
-        return await upstream.post(client, f"{target.base}/responses", headers, body, self.name)
+        return await client.post(f"{target.base}/responses", headers, body, self.name)
 
     def _body(self, request: dict[str, Any], entry: APIKeyEntry | None) -> bytes:
         """The payload as Codex takes it. The translators already normalise it; this
@@ -105,7 +105,7 @@ def _raise_failure(event: dict[str, Any]) -> None:
         raise UpstreamError(dumps(body).decode(), status)
 
 
-async def _events(response: httpx.Response, who: str) -> AsyncIterator[bytes]:
+async def _events(response: upstream.UpstreamResponse, who: str) -> AsyncIterator[bytes]:
     """Whole SSE events as they came. Opening events wait for the next one; a failure
     event raises; a stream that ends without a terminal event is an error (04 §1.3)."""
     held: list[bytes] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import ujson
 
 from proxy.errors import UpstreamError
@@ -49,7 +48,7 @@ class GeminiExecutor(api_keys.APIKeyExecutor):
             response, upstream.sse_payloads(response, self.name, _raise_error), self.name
         )
 
-    async def _send(self, call: Call, action: str) -> httpx.Response:
+    async def _send(self, call: Call, action: str) -> upstream.UpstreamResponse:
         request = call.request
         target = self.target(request)
         entry = target.entry
@@ -70,7 +69,7 @@ class GeminiExecutor(api_keys.APIKeyExecutor):
             url += "?alt=sse"
             headers["Accept"] = "text/event-stream"
         client = target.client(self.clients)
-        return await upstream.post(client, url, headers, dumps(body), self.name)
+        return await client.post(url, headers, dumps(body), self.name)
 
 
 def _generate_body(payload: dict[str, Any]) -> dict[str, Any]:

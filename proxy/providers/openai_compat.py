@@ -14,7 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import httpx
 import ujson
 
 from proxy.errors import UpstreamError
@@ -115,7 +114,7 @@ class OpenAICompatExecutor:
     def _requested(self, request: dict[str, Any]) -> str:
         return without_prefix(str(request.get("Model") or ""), self.entry.prefix)
 
-    async def _send(self, call: Call, name: str, *, stream: bool) -> httpx.Response:
+    async def _send(self, call: Call, name: str, *, stream: bool) -> upstream.UpstreamResponse:
         request = call.request
         attributes = request.get("AuthAttributes") or {}
         body = self._body(request, name, stream)
@@ -129,8 +128,8 @@ class OpenAICompatExecutor:
         if stream:
             headers["Accept"] = "text/event-stream"
         client = self.clients.for_proxy(attributes.get("proxy_url", ""), self.entry.force_http1)
-        return await upstream.post(
-            client, f"{self.entry.base_url}/chat/completions", headers, body, self.name
+        return await client.post(
+            f"{self.entry.base_url}/chat/completions", headers, body, self.name
         )
 
     def _body(self, request: dict[str, Any], name: str, stream: bool) -> bytes:

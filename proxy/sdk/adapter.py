@@ -95,7 +95,7 @@ class PythonExecutor:
 
     async def refresh(self, credential: Credential, request_id: str) -> Credential | None:
         """The executor's `refresh` after a 401; None when it failed."""
-        context = Context(request_id, self.clients.for_proxy(credential.proxy_url))
+        context = Context(request_id, self.clients.for_proxy(credential.proxy_url).client)
         try:
             renewed = await self._guarded(self.executor.refresh(context, auth_of(credential)))
         except ProxyError as exc:
@@ -131,7 +131,12 @@ class PythonExecutor:
             metadata=metadata,
         )
         proxy_url = auth.attributes.get("proxy_url", "")
-        return Context(call.request_id, self.clients.for_proxy(proxy_url)), auth, request, options
+        return (
+            Context(call.request_id, self.clients.for_proxy(proxy_url).client),
+            auth,
+            request,
+            options,
+        )
 
     async def _payloads(self, chunks: AsyncIterator[StreamChunk]) -> AsyncGenerator[bytes, None]:
         try:

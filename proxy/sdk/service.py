@@ -4,7 +4,6 @@ app, and its `AuthManager` registers executors and credentials, also while servi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -120,7 +119,7 @@ class Service:
             self.auth_manager.live = False
 
     def run(self) -> None:
-        asyncio.run(self.serve())
+        server.run(self.serve(), self.runtime.config)
 
 
 class Builder:
