@@ -83,7 +83,7 @@ def _cpu_model() -> str:
 def environment(shape: LoadShape, calls: int, repeats: int) -> list[tuple[str, str]]:
     """What the numbers depend on, so that a later run can be compared honestly."""
     uname = platform.uname()
-    packages = ("hypercorn", "starlette", "h11", "h2", "cffi", "ujson")
+    packages = ("hypercorn", "starlette", "h11", "h2", "cffi", "ujson", "httpx", "uvloop")
     return [
         ("date", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
         ("machine", f"{uname.system} {uname.release} {uname.version} {uname.machine}"),
@@ -268,8 +268,9 @@ are from one machine and one run: compare runs on the same machine only.
 ## What is measured
 
 **HTTP load.** One proxy process (bench/serve_bench.py) is started exactly as `cliproxy
-serve` starts it (`Runtime` + `proxy.server.serve`, the default config.yaml with its three
-echo plugins, no API keys, logging at warning), with bare Starlette routes mounted through
+serve` starts it (`Runtime` + `proxy.server.serve` on `proxy.server.run`'s event loop,
+uvloop here, the default config.yaml with its three echo plugins, no API keys, logging at
+warning), with bare Starlette routes mounted through
 `extra_routes`: the floor shares the server, event loop, Hypercorn config and middleware
 stack with the proxy path, only the handler differs. Rows:
 
@@ -316,6 +317,8 @@ server in its own process answering the same fixed completion, or its SSE frames
 tens of microseconds) is reached straight by the client and through the proxy, a second
 bench/serve_bench.py whose config has only an `openai-compatibility` provider pointing at
 the mock (model `m`). The mock's cost is on both paths, so the difference is the proxy's.
+The proxy reaches the mock, a plain-http upstream, through its own HTTP/1.1 client
+(proxy/providers/http1.py), on uvloop (`event-loop: auto`), as `cliproxy serve` would.
 Cases: an OpenAI chat client (`POST /v1/chat/completions`, no translation), a Claude client
 (`POST /v1/messages` with the same conversation as an Anthropic Messages body, translated to
 chat and the answer back) and, for information, the chat request with `"stream": true`
