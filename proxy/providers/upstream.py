@@ -155,14 +155,15 @@ def cookieless(client: httpx.AsyncClient) -> httpx.AsyncClient:
 
 
 class UpstreamClients:
-    """httpx clients for upstream calls: connection reuse, HTTP/2 where the upstream
-    offers it (TLS ALPN) unless a provider is set to `force-http1`, one client per
-    (proxy URL, protocol choice); the global `proxy-url` by default."""
+    """The ways out for upstream calls, one `Upstream` per (proxy URL, protocol choice),
+    the global `proxy-url` by default: connection reuse, HTTP/2 where the upstream offers
+    it (TLS ALPN) unless a provider is set to `force-http1`, and the lean HTTP/1.1 client
+    for plain-http URLs where no proxy applies."""
 
     def __init__(self, proxy_url: str = "", limits: LimitsConfig | None = None) -> None:
         self.proxy_url = proxy_url
         self.limits = limits or LimitsConfig()  # start-up only, like the other limits
-        self._clients: dict[tuple[str, bool], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[str, bool], Upstream] = {}
 
     def for_proxy(self, proxy_url: str, http1_only: bool = False) -> Upstream:
         chosen = proxy_url or self.proxy_url
