@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
 import pytest
 
+from proxy import server
 from proxy.config import parse
 from proxy.errors import ConfigError
 from proxy.plugins import codec, registration, schema
@@ -114,3 +116,20 @@ def test_debug_and_access_log_switches() -> None:
     config = parse("debug: true\naccess-log: true\n")
     assert (config.debug, config.access_log) == (True, True)
     assert (parse("").debug, parse("").access_log) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "loop_module"),
+    [
+        ("", "uvloop"),
+        ("event-loop: asyncio", "asyncio"),
+        ("event-loop: uvloop", "uvloop"),
+        # uvloop's TLS shutdown cannot be bounded, so TLS keeps asyncio unless asked
+        ("tls: {enable: true, cert: c.pem, key: k.pem}", "asyncio"),
+    ],
+)
+def test_the_server_runs_on_the_configured_event_loop(text: str, loop_module: str) -> None:
+    async def running_loop() -> str:
+        return type(asyncio.get_running_loop()).__module__.split(".")[0]
+
+    assert server.run(running_loop(), parse(text)) == loop_module
