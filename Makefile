@@ -32,7 +32,7 @@ test-valgrind: venv plugins
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py proxy/native/build.py abi/include/cliproxy_plugin.h
+$(VENV)/.installed: pyproject.toml setup.py proxy/native/build.py proxy/native/host.c proxy/native/host.h abi/include/cliproxy_plugin.h
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip setuptools wheel
 	$(VENV)/bin/python -m pip install -q -e '.[test]'

@@ -48,6 +48,33 @@ def test_more_calls_in_flight_than_one_collection_batch(library) -> None:
     assert library.in_flight == 0
 
 
+def test_calls_queued_together_run_side_by_side(library, marker_dir) -> None:
+    """Calls submitted in one loop pass wake one worker, which wakes the next: a call
+    queued behind three that hang still runs at once on a fourth thread."""
+
+    async def run() -> bytes:
+        runner = CallRunner(workers=4, timeout=30)
+        try:
+            hanging = [
+                asyncio.ensure_future(
+                    runner.call("hang", library, "executor.execute", b'{"Model":"test-hang"}')
+                )
+                for _ in range(3)
+            ]
+            ok = await asyncio.wait_for(
+                runner.call("ok", library, "executor.execute", b'{"Model":"test-ok"}'), 10
+            )
+            assert not any(call.done() for call in hanging)
+            (marker_dir / "release-hang").touch()
+            await asyncio.gather(*hanging)
+            return ok.data
+        finally:
+            runner.close()
+
+    assert json.loads(asyncio.run(run()))["ok"] is True
+    assert library.in_flight == 0
+
+
 def test_a_call_past_its_deadline_times_out_and_the_pool_keeps_working(library, marker_dir) -> None:
     async def run() -> bytes:
         runner = CallRunner(workers=2, timeout=30)

@@ -42,11 +42,13 @@ typedef struct cpx_job {
 } cpx_job;
 
 /* C threads that run jobs without the GIL; a pipe becomes readable when jobs finish.
- * cpx_pool_new returns NULL where there is no pool (Windows) or on failure. */
+ * cpx_pool_new returns NULL where there is no pool (Windows) or on failure. Submitted jobs
+ * wait for cpx_pool_wake, which wakes a worker only if none is on its way. */
 typedef struct cpx_pool cpx_pool;
 cpx_pool *cpx_pool_new(int threads);
 int cpx_pool_fd(cpx_pool *pool);
 int cpx_pool_submit(cpx_pool *pool, cpx_job *job);
+void cpx_pool_wake(cpx_pool *pool);
 size_t cpx_pool_collect(cpx_pool *pool, cpx_job **out, size_t max);
 void cpx_pool_stop(cpx_pool *pool);
 

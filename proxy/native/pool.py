@@ -4,10 +4,13 @@ The rule is that a plugin call never runs on the event loop thread. Running it o
 worker threads works but costs twice: every call hops threads through futures, and the
 worker needs the GIL to return, so under load it fights the event loop for it (the loop
 gives the GIL away on every socket write and waits to get it back). Here the call itself
-runs on a pthread inside the extension that never touches the GIL; the finished job goes
-on a done list and one byte on a pipe wakes the loop, which collects every finished job in
-one go, copies the replies and frees them. Host callbacks made during the call still reach
-Python: cffi takes the GIL for them on whatever thread they arrive.
+runs on a pthread inside the extension that never touches the GIL. Jobs submitted during
+one pass of the loop are queued and a worker is woken once for all of them, at the end of
+the pass (waking a thread costs the waker tens of microseconds on a virtual machine; see
+host.c). The finished job goes on a done list and one byte on a pipe wakes the loop, which
+collects every finished job in one go, copies the replies and frees them. Host callbacks
+made during the call still reach Python: cffi takes the GIL for them on whatever thread
+they arrive.
 
 POSIX only; elsewhere `NativePool.create` returns None and calls run on Python threads.
 """
@@ -43,6 +46,7 @@ class NativePool:
         self._batch = ffi.new("cpx_job *[]", _BATCH)
         self._methods: dict[str, object] = {}
         self._closed = False
+        self._wake_pending = False
         loop.add_reader(self._fd, self._collect)
 
     @classmethod
@@ -69,7 +73,14 @@ class NativePool:
             del self._pending[key]
             library.end_call()
             raise PluginClosedError(library.path)
+        if not self._wake_pending:
+            self._wake_pending = True
+            self._loop.call_soon(self._wake)
         return future
+
+    def _wake(self) -> None:
+        self._wake_pending = False
+        lib.cpx_pool_wake(self._pool)
 
     def _method(self, name: str) -> object:
         text = self._methods.get(name)

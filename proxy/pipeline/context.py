@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +42,7 @@ class RequestContext:
 
     def begin_execution(self) -> None:
         """The lifecycle tracker of 02 §34 step 4: RequestID, start time, metadata."""
-        self.request_id = str(uuid.uuid4())
+        self.request_id = _random_uuid()
         self.started_at = dt.datetime.now(dt.timezone.utc)
         self.metadata = {
             "requested_model": self.model,
@@ -52,3 +51,15 @@ class RequestContext:
             "generate": True,
             **self.metadata,
         }
+
+
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _random_uuid() -> str:
+    """A version 4 UUID in its text form, from `random` rather than uuid.uuid4's system
+    call and object: request ids correlate logs and plugin calls, nothing depends on their
+    being unguessable, and one is made for every execution."""
+    h = f"{(random.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -265,27 +265,36 @@ def _decoder(kind: Kind) -> Converter:
 
 def _struct_decoder(struct: Struct) -> Converter:
     decoders = {f.name: _decoder(f.kind) for f in struct.fields}
-    zeros = [(f.name, _zero_maker(f.kind)) for f in struct.fields]
+    # zero values: immutable ones shared through one template, nested structs made fresh
+    template = {f.name: zero(f.kind) for f in struct.fields if not isinstance(f.kind, Struct)}
+    nested = [(f.name, f.kind) for f in struct.fields if isinstance(f.kind, Struct)]
+
+    def convert(name: str, item: Any) -> Any:
+        try:
+            return decoders[name](item)
+        except _Mismatch as exc:
+            raise exc.within(f".{name}") from None
 
     def decode_struct(value: Any) -> Any:
         if value is not None and not isinstance(value, dict):
             raise _Mismatch(_expected("an object", value))
-        out = {name: make_zero() for name, make_zero in zeros}
+        out = {**template}
+        for name, kind in nested:
+            out[name] = zero(kind)
         if value is None:
             return out
-        exact_seen: set[str] = set()
+        inexact = []
         for key, item in value.items():
+            if key in decoders:
+                out[key] = convert(key, item)
+            else:
+                inexact.append((key, item))
+        # Go prefers an exact match over a case-folded one, wherever the keys stand
+        exact = value.keys()
+        for key, item in inexact:
             f = struct.lookup(key)
-            if f is None:
-                continue
-            if key == f.name:
-                exact_seen.add(key)
-            elif f.name in exact_seen:
-                continue  # Go prefers an exact match over a case-folded one
-            try:
-                out[f.name] = decoders[f.name](item)
-            except _Mismatch as exc:
-                raise exc.within(f".{f.name}") from None
+            if f is not None and f.name not in exact:
+                out[f.name] = convert(f.name, item)
         return out
 
     return decode_struct

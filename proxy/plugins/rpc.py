@@ -8,15 +8,13 @@ policy differs per capability.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from proxy.errors import ProxyError
 from proxy.plugins import codec, schema
 from proxy.plugins.methods import Method
 from proxy.plugins.plugin import Plugin
-from proxy.plugins.scopes import ScopeRegistry
+from proxy.plugins.scopes import Scope, ScopeRegistry
 
 
 async def call(
@@ -33,8 +31,12 @@ async def call(
 ) -> Any:
     """`extra` keys follow the struct's own (`stream_id` before `host_callback_id`);
     `inbound` is the client request's headers and query, kept with the scope."""
-    with _scoped(plugin, scopes, request_id, extra, inbound) as fields:
+    fields, scope = _opened(plugin, scopes, request_id, extra, inbound)
+    try:
         return await plugin.call(method, codec.encode(request_struct, request, fields), result)
+    finally:
+        if scopes is not None and scope is not None:
+            scopes.close(scope)
 
 
 def call_blocking(
@@ -47,30 +49,30 @@ def call_blocking(
     scopes: ScopeRegistry | None = None,
     request_id: str = "",
 ) -> Any:
-    with _scoped(plugin, scopes, request_id, None, None) as fields:
+    fields, scope = _opened(plugin, scopes, request_id, None, None)
+    try:
         return plugin.call_blocking(method, codec.encode(request_struct, request, fields), result)
+    finally:
+        if scopes is not None and scope is not None:
+            scopes.close(scope)
 
 
-@contextlib.contextmanager
-def _scoped(
+def _opened(
     plugin: Plugin,
     scopes: ScopeRegistry | None,
     request_id: str,
     extra: dict[str, str] | None,
     inbound: tuple[dict[str, list[str]], dict[str, list[str]]] | None,
-) -> Iterator[dict[str, str]]:
-    """The fields appended to the request: `extra`, then a fresh `host_callback_id`
-    whose scope lasts as long as the call."""
-    fields = dict(extra or {})
+) -> tuple[dict[str, str], Scope | None]:
+    """The fields appended to the request (`extra`, then a fresh `host_callback_id`) and
+    the scope the caller closes when the call returns. Plain calls rather than a context
+    manager: this is every plugin call's path."""
+    fields = dict(extra) if extra else {}
     if scopes is None:
-        yield fields
-        return
+        return fields, None
     scope = scopes.open(plugin.id, request_id, inbound)
-    try:
-        fields["host_callback_id"] = scope.id
-        yield fields
-    finally:
-        scopes.close(scope)
+    fields["host_callback_id"] = scope.id
+    return fields, scope
 
 
 def identifier(plugin: Plugin, method: Method) -> str:
