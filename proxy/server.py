@@ -133,11 +133,7 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
         runtime.config.port,
         len(runtime.current.catalog.models),
     )
-    # What is loaded by now (modules, plugins, the configuration) lives as long as the
-    # process; freezing it keeps the collector's full passes from walking it all again
-    # every few thousand requests.
-    gc.collect()
-    gc.freeze()
+    _tune_garbage_collector()
     try:
         await hypercorn_serve(
             create_app(runtime, extra_routes),
@@ -147,6 +143,25 @@ async def serve(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> boo
     finally:
         drained = await running.stop()
     return drained
+
+
+# Objects allocated, net of those freed, before a young-generation collection (Python's
+# default is 700). The request path makes no reference cycles, yet with requests in flight
+# across plugin calls the live young objects alone swing past 700 all the time, and each of
+# those collections walked them for nothing: about 25 us per proxied request at 64
+# connections (bench/). Cyclic garbage from elsewhere is still collected, just in larger
+# batches.
+YOUNG_COLLECTION_THRESHOLD = 50_000
+
+
+def _tune_garbage_collector() -> None:
+    """What is loaded by now (modules, plugins, the configuration) lives as long as the
+    process: frozen, the collector's full passes no longer walk it every few thousand
+    requests. Then the young generation's threshold goes up (YOUNG_COLLECTION_THRESHOLD)."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
 
 
 def _http_limits(runtime: Runtime) -> Limits:

@@ -75,6 +75,34 @@ def test_client_closing_its_connection_ends_the_stream_on_the_plugin_side(
         assert other.post("/v1/chat/completions", json=_request("test-ok")).status_code == 200
 
 
+def test_streams_past_the_per_plugin_cap_are_refused_until_one_ends(
+    start_server, test_plugins, marker_dir
+) -> None:
+    config = plugin_config(
+        {"testplugin": (test_plugins["testplugin"], "name: test")},
+        plugin_settings="max-executor-streams: 1",
+    )
+    server = start_server(config)
+    with (
+        httpx.Client(base_url=server.url, timeout=30) as client,
+        client.stream(
+            "POST", "/v1/chat/completions", json=_request("test-gated", user="capped")
+        ) as response,
+    ):
+        assert response.status_code == 200
+        lines = response.iter_lines()  # kept: a dropped iterator closes the response
+        next(line for line in lines if line.startswith("data: "))
+        refused = httpx.post(
+            f"{server.url}/v1/chat/completions", json=_request("test-ok"), timeout=30
+        )
+        assert refused.status_code == 503
+        assert "max-executor-streams" in refused.json()["error"]["message"]
+        (marker_dir / "gate-capped").touch()
+        assert _events(list(lines))[-1] == "[DONE]"
+    again = httpx.post(f"{server.url}/v1/chat/completions", json=_request("test-ok"), timeout=30)
+    assert again.status_code == 200
+
+
 def test_h2_stream_reset_ends_the_stream_on_the_plugin_side(stream_server, marker_dir) -> None:
     """RST_STREAM(CANCEL) on one stream (httpx never sends one; browsers and SDKs do)."""
     name = "disconnect-reset"

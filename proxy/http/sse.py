@@ -41,7 +41,7 @@ _KEEPALIVE = b": keep-alive\n\n"
 # sooner, and a watcher task per request is a measurable share of the proxy's own cost
 # (bench/); a disconnect in the meantime waits in the request's channel and is seen as soon
 # as the watcher starts.
-WATCH_AFTER_SECONDS = 0.05
+WATCH_AFTER_SECONDS = 0.25
 
 
 async def until_disconnect(work: Coroutine[Any, Any, T], request: Request) -> T:

@@ -165,9 +165,8 @@ async def execute_stream(
     call = asyncio.ensure_future(
         plugin.call(Method.EXECUTOR_EXECUTE_STREAM, body, schema.EXECUTOR_STREAM_RESPONSE)
     )
-    filled = asyncio.ensure_future(bridge.filled.wait())
     try:
-        await asyncio.wait({call, filled}, return_when=asyncio.FIRST_COMPLETED)
+        await _first_of(call, bridge.filled)
         if call.done():
             if headers_out is not None:
                 headers_out.update(call.result()["headers"] or {})
@@ -190,13 +189,30 @@ async def execute_stream(
                 plugin.id,
             )
     finally:
-        filled.cancel()
         if call.done() and not call.cancelled():
             call.exception()  # retrieved: an error after the client left is not news
         else:
             call.cancel()  # stops waiting only; a running native call finishes on its worker
         streams.forget(bridge)
         scopes.close(scope)
+
+
+async def _first_of(*futures: asyncio.Future[Any]) -> None:
+    """Waits until one of `futures` is done (asyncio.wait without its bookkeeping: this is
+    every stream's start)."""
+    waiter = asyncio.get_running_loop().create_future()
+
+    def wake(_: asyncio.Future[Any]) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    for future in futures:
+        future.add_done_callback(wake)
+    try:
+        await waiter
+    finally:
+        for future in futures:
+            future.remove_done_callback(wake)
 
 
 def _inline_chunks(result: dict[str, Any]) -> list[bytes]:

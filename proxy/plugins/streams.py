@@ -63,7 +63,9 @@ class BridgeStream:
         self._ended = False  # closed by the plugin: drain, then end
         self._close_error = ""
         self._ready = asyncio.Event()
-        self.filled = asyncio.Event()  # the queue reached capacity at least once
+        # resolved when the queue first reaches capacity: a future rather than an Event, so
+        # that the caller can wait for it or its call without a task for each
+        self.filled: asyncio.Future[None] = loop.create_future()
         self._loop_thread = threading.get_ident()  # bridges are opened on the loop
 
     # -- producer side: any thread ---------------------------------------------------------
@@ -138,8 +140,8 @@ class BridgeStream:
     def _wake(self, full: bool) -> None:
         def signal() -> None:
             self._ready.set()
-            if full:
-                self.filled.set()
+            if full and not self.filled.done():
+                self.filled.set_result(None)
 
         if threading.get_ident() == self._loop_thread:
             signal()  # called on the loop itself (an abort): no need to go through the pipe
@@ -158,22 +160,23 @@ class StreamRegistry:
         self.emit_timeout = emit_timeout
         self._ids = itertools.count(1)
         self._streams: dict[str, BridgeStream] = {}
+        self._open_by_owner: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def open(self, owner: str = "") -> BridgeStream:
         loop = asyncio.get_running_loop()
         with self._lock:
-            if self.max_per_plugin:
-                open_now = sum(1 for s in self._streams.values() if s.owner == owner)
-                if open_now >= self.max_per_plugin:
-                    raise TooManyStreams(
-                        f"plugin {owner} has {open_now} streams open "
-                        f"(plugins.max-executor-streams: {self.max_per_plugin})"
-                    )
+            open_now = self._open_by_owner.get(owner, 0)
+            if self.max_per_plugin and open_now >= self.max_per_plugin:
+                raise TooManyStreams(
+                    f"plugin {owner} has {open_now} streams open "
+                    f"(plugins.max-executor-streams: {self.max_per_plugin})"
+                )
             stream = BridgeStream(
                 str(next(self._ids)), self.capacity, loop, owner, self.emit_timeout
             )
             self._streams[stream.id] = stream
+            self._open_by_owner[owner] = open_now + 1
         return stream
 
     def get(self, stream_id: str) -> BridgeStream | None:
@@ -182,7 +185,13 @@ class StreamRegistry:
     def forget(self, stream: BridgeStream) -> None:
         stream.abort()
         with self._lock:
-            self._streams.pop(stream.id, None)
+            if self._streams.pop(stream.id, None) is None:
+                return
+            left = self._open_by_owner[stream.owner] - 1
+            if left:
+                self._open_by_owner[stream.owner] = left
+            else:
+                del self._open_by_owner[stream.owner]
 
     def __len__(self) -> int:
         return len(self._streams)
