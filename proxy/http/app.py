@@ -12,7 +12,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from proxy.errors import ProxyError
 from proxy.http import gemini, routes
 from proxy.http.errors import error_response
 from proxy.http.management import ManagementAPI
@@ -108,28 +107,45 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     """A bug of ours: an OpenAI-shaped 500 for the client (no traceback); Starlette re-raises
     the exception afterwards, so the server log gets the traceback."""
-    return error_response(ProxyError("internal error in the proxy; see its log", status=500))
+    return error_response(routes.INTERNAL_ERROR)
+
+
+class ModelRoutes:
+    """The model endpoints with fixed paths, dispatched by a dict lookup ahead of Starlette.
+    Their Endpoints answer every error themselves, so Starlette's router (a regex per route
+    until one matches) and its two exception layers, each wrapping every `send`, would
+    only add cost on the proxy's hottest path (bench/). Everything else, other methods on
+    these paths included, goes through Starlette."""
+
+    def __init__(self, app: Starlette, endpoints: dict[str, ASGIApp]) -> None:
+        self.app = app
+        self.endpoints = endpoints
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.endpoints.get(scope["path"]) if scope["type"] == "http" else None
+        if endpoint is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        scope["app"] = self.app  # what Request.app and so the handlers' runtime come from
+        await endpoint(scope, receive, send)
 
 
 def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
     """The proxy's ASGI app; `extra_routes` are mounted beside the proxy's own (embedding,
     benchmarks)."""
+    model_endpoints: dict[str, ASGIApp] = {
+        "/v1/chat/completions": routes.Endpoint(routes.chat_completions),
+        "/v1/completions": routes.Endpoint(routes.completions_legacy),
+        "/v1/responses": routes.Endpoint(routes.responses),
+        "/v1/messages": routes.Endpoint(routes.claude_messages),
+        "/v1/messages/count_tokens": routes.Endpoint(routes.claude_count_tokens),
+    }
     app = Starlette(
         routes=[
             Route("/healthz", routes.healthz, methods=["GET", "HEAD"]),
             Route("/", routes.root, methods=["GET"]),
             Route("/v1/models", routes.list_models, methods=["GET"]),
-            Route(
-                "/v1/chat/completions", routes.Endpoint(routes.chat_completions), methods=["POST"]
-            ),
-            Route("/v1/completions", routes.Endpoint(routes.completions_legacy), methods=["POST"]),
-            Route("/v1/responses", routes.Endpoint(routes.responses), methods=["POST"]),
-            Route("/v1/messages", routes.Endpoint(routes.claude_messages), methods=["POST"]),
-            Route(
-                "/v1/messages/count_tokens",
-                routes.Endpoint(routes.claude_count_tokens),
-                methods=["POST"],
-            ),
+            *(Route(path, handler, methods=["POST"]) for path, handler in model_endpoints.items()),
             Route("/v1beta/models", gemini.list_models, methods=["GET"]),
             Route("/v1beta/models/{target:path}", gemini.get_model, methods=["GET"]),
             Route("/v1beta/models/{target:path}", routes.Endpoint(gemini.action), methods=["POST"]),
@@ -141,4 +157,4 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
         exception_handlers={404: _not_found, 405: _not_found, Exception: _internal_error},
     )
     app.state.runtime = runtime
-    return DrainRequestBody(CORS(app))
+    return DrainRequestBody(CORS(ModelRoutes(app, model_endpoints)))

@@ -34,14 +34,22 @@ class Endpoint:
     """Mounts a `Request -> Response` handler as a plain ASGI endpoint. Starlette wraps
     function endpoints in request/response and exception-handling layers; the proxy's
     handlers turn every error into a response themselves and need neither (the chat route
-    is the hot path: measured in bench/, docs/benchmarks.md)."""
+    is the hot path: measured in bench/, docs/benchmarks.md). A bug (any other exception)
+    still answers an OpenAI-shaped 500 and leaves its traceback in the log."""
 
     def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
         self.handler = handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.handler(Request(scope, receive))
+        try:
+            response = await self.handler(Request(scope, receive))
+        except Exception:
+            log.exception("internal error answering %s %s", scope["method"], scope["path"])
+            response = error_response(INTERNAL_ERROR)
         await response(scope, receive, send)
+
+
+INTERNAL_ERROR = ProxyError("internal error in the proxy; see its log", status=500)
 
 
 def runtime_of(request: Request) -> Runtime:
