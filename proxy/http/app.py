@@ -115,18 +115,24 @@ class ModelRoutes:
     Their Endpoints answer every error themselves, so Starlette's router (a regex per route
     until one matches) and its two exception layers, each wrapping every `send`, would
     only add cost on the proxy's hottest path (bench/). Everything else, other methods on
-    these paths included, goes through Starlette."""
+    these paths included, goes through Starlette. Every request gets the Runtime in its
+    scope (routes.runtime_of)."""
 
-    def __init__(self, app: Starlette, endpoints: dict[str, ASGIApp]) -> None:
+    def __init__(self, app: Starlette, runtime: Runtime, endpoints: dict[str, ASGIApp]) -> None:
         self.app = app
+        self.runtime = runtime
         self.endpoints = endpoints
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self.endpoints.get(scope["path"]) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope[routes.RUNTIME_KEY] = self.runtime
+        endpoint = self.endpoints.get(scope["path"])
         if endpoint is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        scope["app"] = self.app  # what Request.app and so the handlers' runtime come from
+        scope["app"] = self.app  # Request.app, as Starlette would have set it
         await endpoint(scope, receive, send)
 
 
@@ -156,5 +162,4 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
         ],
         exception_handlers={404: _not_found, 405: _not_found, Exception: _internal_error},
     )
-    app.state.runtime = runtime
-    return DrainRequestBody(CORS(ModelRoutes(app, model_endpoints)))
+    return DrainRequestBody(CORS(ModelRoutes(app, runtime, model_endpoints)))

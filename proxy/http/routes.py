@@ -52,8 +52,13 @@ class Endpoint:
 INTERNAL_ERROR = ProxyError("internal error in the proxy; see its log", status=500)
 
 
+# The scope key under which the app (proxy.http.app.ModelRoutes) hands every request its
+# Runtime: a dict lookup (Starlette's `app.state` would be an attribute hook per access).
+RUNTIME_KEY = "cliproxy.runtime"
+
+
 def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime
+    return request.scope[RUNTIME_KEY]
 
 
 def context(request: Request, entry_format: str) -> RequestContext:

@@ -44,7 +44,10 @@ class NativeLibrary:
         self._in_flight = 0
         self._closed = False
         self._shut_down = False
-        self._drained = threading.Condition()
+        # a plain Lock under the Condition: begin_call/end_call take it as a C-level context
+        # manager on every call; only shutdown waits on the Condition
+        self._lock = threading.Lock()
+        self._drained = threading.Condition(self._lock)
 
     @classmethod
     def open(
@@ -105,13 +108,13 @@ class NativeLibrary:
 
     def begin_call(self) -> None:
         """Counts a call in flight; refuses it once shutdown has begun."""
-        with self._drained:
+        with self._lock:
             if self._closed:
                 raise PluginClosedError(self.path)
             self._in_flight += 1
 
     def end_call(self) -> None:
-        with self._drained:
+        with self._lock:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._drained.notify_all()
