@@ -114,9 +114,9 @@ class ModelRoutes:
     """The model endpoints with fixed paths, dispatched by a dict lookup ahead of Starlette.
     Their Endpoints answer every error themselves, so Starlette's router (a regex per route
     until one matches) and its two exception layers, each wrapping every `send`, would
-    only add cost on the proxy's hottest path (bench/). Everything else, other methods on
-    these paths included, goes through Starlette. Every request gets the Runtime in its
-    scope (routes.runtime_of)."""
+    only add cost on the proxy's hottest path (bench/). Everything else goes through
+    Starlette; other methods on these paths get its 404 there, as unknown routes do. Every
+    request gets the Runtime in its scope (routes.runtime_of)."""
 
     def __init__(self, app: Starlette, runtime: Runtime, endpoints: dict[str, ASGIApp]) -> None:
         self.app = app
@@ -132,7 +132,6 @@ class ModelRoutes:
         if endpoint is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        scope["app"] = self.app  # Request.app, as Starlette would have set it
         await endpoint(scope, receive, send)
 
 
@@ -151,7 +150,6 @@ def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGI
             Route("/healthz", routes.healthz, methods=["GET", "HEAD"]),
             Route("/", routes.root, methods=["GET"]),
             Route("/v1/models", routes.list_models, methods=["GET"]),
-            *(Route(path, handler, methods=["POST"]) for path, handler in model_endpoints.items()),
             Route("/v1beta/models", gemini.list_models, methods=["GET"]),
             Route("/v1beta/models/{target:path}", gemini.get_model, methods=["GET"]),
             Route("/v1beta/models/{target:path}", routes.Endpoint(gemini.action), methods=["POST"]),
