@@ -128,11 +128,20 @@ class ModelRoutes:
             await self.app(scope, receive, send)
             return
         scope[routes.RUNTIME_KEY] = self.runtime
-        endpoint = self.endpoints.get(scope["path"])
+        endpoint = self.endpoints.get(_route_path(scope))
         if endpoint is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         await endpoint(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point: Starlette's Mount leaves `path` whole and
+    sets `root_path` (an embedding application, proxy.sdk)."""
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root + "/"):
+        return path[len(root) :]
+    return path
 
 
 def create_app(runtime: Runtime, extra_routes: Sequence[BaseRoute] = ()) -> ASGIApp:
