@@ -14,7 +14,7 @@ from typing import Any
 import ujson
 
 from proxy.formats.chat import dumps
-from proxy.formats.registry import NATIVE, StreamTransform, Translator
+from proxy.formats.registry import NATIVE, JsonStreamState, StreamTransform, Translator
 
 FINISH_TO_STOP = {
     "stop": "end_turn",
@@ -199,7 +199,7 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 
 
 @dataclass
-class _StreamState:
+class _StreamState(JsonStreamState):
     """What a Messages stream has said so far: the open block, the tool calls by their
     chat index, the stop reason and usage held back until the upstream has sent both."""
 
@@ -211,12 +211,7 @@ class _StreamState:
     usage: dict[str, int] | None = None
     finished: bool = False
 
-    def chunk(self, chunk: bytes | None) -> list[bytes]:
-        if chunk is None:
-            return self._finish()
-        if chunk.strip() == b"[DONE]":
-            return []
-        data = ujson.loads(chunk)
+    def event(self, data: dict[str, Any], raw: bytes) -> list[bytes]:
         out: list[bytes] = []
         if not self.started:
             self.started = True
@@ -294,7 +289,7 @@ class _StreamState:
             )
         return out
 
-    def _finish(self) -> list[bytes]:
+    def end(self) -> list[bytes]:
         if self.finished or not self.started:
             return []
         self.finished = True

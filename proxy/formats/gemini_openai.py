@@ -14,7 +14,7 @@ from typing import Any
 import ujson
 
 from proxy.formats import gemini_common as common
-from proxy.formats.registry import NATIVE, StreamTransform, Translator
+from proxy.formats.registry import NATIVE, JsonStreamState, StreamTransform, Translator
 
 # generationConfig key -> chat key, for the values that carry over unchanged.
 _CONFIG = {
@@ -293,7 +293,7 @@ def _identified(frame: dict[str, Any], model: str, response_id: str) -> dict[str
 
 
 @dataclass
-class _StreamState:
+class _StreamState(JsonStreamState):
     """Per stream: tool calls still being assembled, by (choice, tool index), and the
     finishing frame held back until the usage that OpenAI sends in a separate chunk can
     join it, so the last Gemini chunk has finishReason and usageMetadata like Gemini's."""
@@ -303,14 +303,9 @@ class _StreamState:
     calls: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
     held: dict[str, Any] | None = None
 
-    def chunk(self, chunk: bytes | None) -> list[bytes]:
-        if chunk is None:
-            return self._flush()
-        if chunk.strip() == b"[DONE]":
-            return []
-        data = ujson.loads(chunk)
+    def event(self, data: dict[str, Any], raw: bytes) -> list[bytes]:
         if isinstance(data.get("error"), dict):
-            return [chunk]  # an upstream's error event: Gemini's errors have the same key
+            return [raw]  # an upstream's error event: Gemini's errors have the same key
         self.model = data.get("model") or self.model
         self.id = data.get("id") or self.id
         candidates = [
@@ -366,7 +361,7 @@ class _StreamState:
         held, self.held = self.held, None
         return common.dumps(held)
 
-    def _flush(self) -> list[bytes]:
+    def end(self) -> list[bytes]:
         """Calls of a stream that ended without a finish_reason still reach the client."""
         out = []
         choices = sorted({choice for choice, _ in self.calls})

@@ -18,7 +18,7 @@ import ujson
 
 from proxy.formats import chat
 from proxy.formats import gemini_common as common
-from proxy.formats.registry import NATIVE, StreamTransform, Translator
+from proxy.formats.registry import NATIVE, JsonStreamState, StreamTransform, Translator
 
 # chat key -> generationConfig key, for the values that carry over unchanged.
 _CONFIG = {
@@ -310,7 +310,7 @@ def response(original: bytes, translated: bytes, body: bytes) -> bytes:
 
 
 @dataclass
-class _StreamState:
+class _StreamState(JsonStreamState):
     """Per stream: which candidates have spoken (their first delta carries the role), how
     many calls each has made (the next call's `index`), finish reasons not yet sent and
     the latest usage, both sent in the last chunk: on Gemini's final chunk (every
@@ -324,12 +324,7 @@ class _StreamState:
     usage: dict[str, Any] | None = None
     done: bool = False
 
-    def chunk(self, chunk: bytes | None) -> list[bytes]:
-        if chunk is None:
-            return self._finish()
-        if chunk.strip() == b"[DONE]":
-            return []
-        data = ujson.loads(chunk)
+    def event(self, data: dict[str, Any], raw: bytes) -> list[bytes]:
         self.id = self.id or data.get("responseId") or f"chatcmpl-{secrets.token_hex(12)}"
         self.model = data.get("modelVersion") or self.model
         counted = isinstance(data.get("usageMetadata"), dict)
@@ -341,7 +336,7 @@ class _StreamState:
         if not data.get("candidates") and (data.get("promptFeedback") or {}).get("blockReason"):
             self.finishes.setdefault(0, "content_filter")
         if counted and self.finishes and set(self.calls) <= set(self.finishes):
-            out += self._finish()
+            out += self.end()
         return out
 
     def _candidate(self, candidate: dict[str, Any]) -> list[bytes]:
@@ -364,7 +359,7 @@ class _StreamState:
     ) -> bytes:
         return chat.chunk(self.id, self.created, self.model, delta, finish, usage, index)
 
-    def _finish(self) -> list[bytes]:
+    def end(self) -> list[bytes]:
         """The closing chunks, once: a finish_reason for every candidate (`stop` when
         the upstream never said), the usage on the last of them."""
         if self.done or not (self.calls or self.finishes):

@@ -31,6 +31,26 @@ ResponseTransform = Callable[[bytes, bytes, bytes], bytes]  # original, translat
 StreamTransform = Callable[[bytes | None], list[bytes]]
 
 
+class JsonStreamState:
+    """Base of the stream translators that read the upstream's chunks as JSON objects: its
+    bound `chunk` is the StreamTransform. `event` gets each object and its bytes as they
+    came (the upstream's `[DONE]` marker is dropped: the client's framing writes its own
+    end), `end` what is left when the stream ends."""
+
+    def chunk(self, chunk: bytes | None) -> list[bytes]:
+        if chunk is None:
+            return self.end()
+        if chunk.strip() == b"[DONE]":
+            return []
+        return self.event(ujson.loads(chunk), chunk)
+
+    def event(self, data: dict[str, Any], raw: bytes) -> list[bytes]:
+        raise NotImplementedError
+
+    def end(self) -> list[bytes]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class Translator:
     request: RequestTransform
