@@ -85,7 +85,7 @@ def environment(shape: LoadShape, calls: int, repeats: int) -> list[tuple[str, s
     uname = platform.uname()
     packages = ("hypercorn", "starlette", "h11", "h2", "cffi", "ujson", "httpx", "uvloop")
     return [
-        ("date", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("machine", f"{uname.system} {uname.release} {uname.version} {uname.machine}"),
         ("CPUs", f"{os.cpu_count()} x {_cpu_model()}"),
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),

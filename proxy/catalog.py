@@ -115,7 +115,7 @@ class BuiltinProvider:
 
 
 def _rfc3339(created: int) -> str:
-    return dt.datetime.fromtimestamp(created, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(created, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build(

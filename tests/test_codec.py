@@ -38,7 +38,7 @@ def test_headers_are_canonical_and_times_and_durations_are_go_shaped() -> None:
         "X-Api-Key": ["b"],
     }
     assert codec.zero("time") == "0001-01-01T00:00:00Z"
-    when = dt.datetime(2026, 8, 22, 14, 39, 3, 123456, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 8, 22, 14, 39, 3, 123456, tzinfo=dt.UTC)
     assert codec.to_wire("time", when) == "2026-08-22T14:39:03.123456Z"
     assert codec.to_wire("duration", dt.timedelta(milliseconds=1500)) == 1_500_000_000
 

@@ -43,7 +43,7 @@ class RequestContext:
     def begin_execution(self) -> None:
         """The lifecycle tracker of 02 §34 step 4: RequestID, start time, metadata."""
         self.request_id = _random_uuid()
-        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.started_at = dt.datetime.now(dt.UTC)
         self.metadata = {
             "requested_model": self.model,
             "request_path": self.path,

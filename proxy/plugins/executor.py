@@ -229,7 +229,7 @@ async def _drain(bridge: BridgeStream, plugin: Plugin, idle_timeout: float) -> A
     while True:
         try:
             chunk = await bridge.next(idle_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise PluginTimeoutError(
                 f"plugin {plugin.id} sent no stream chunk for {idle_timeout:g}s",
                 plugin_id=plugin.id,

@@ -175,7 +175,7 @@ def _entry(credential: Credential) -> dict[str, Any]:
     exists = path is not None and path.is_file()
     stat = path.stat() if exists and path is not None else None
     meta = credential.metadata
-    modtime = dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc) if stat else None
+    modtime = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC) if stat else None
     entry: dict[str, Any] = {
         "id": credential.id,
         "auth_index": credential.index,

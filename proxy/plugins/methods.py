@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     """Host -> plugin methods (02 §0.7). The member name is the header macro's suffix."""
 
     PLUGIN_REGISTER = "plugin.register"
@@ -48,7 +48,7 @@ class Method(str, Enum):
     MANAGEMENT_HANDLE = "management.handle"
 
 
-class HostMethod(str, Enum):
+class HostMethod(StrEnum):
     """Plugin -> host callbacks (03 §0), plus our additive `host.build_info`."""
 
     LOG = "host.log"

@@ -154,7 +154,7 @@ async def connect(origin: Origin, timeout: float | None) -> Connection:
         transport, protocol = await asyncio.wait_for(
             loop.create_connection(lambda: Connection(loop), host, origin[1]), timeout
         )
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise httpx.ConnectTimeout(f"connecting to {host}:{origin[1]} timed out") from None
     except OSError as exc:
         raise httpx.ConnectError(f"connecting to {host}:{origin[1]}: {exc}") from None
