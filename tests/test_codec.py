@@ -105,3 +105,23 @@ def test_query_keys_stay_as_sent_while_header_keys_are_canonical() -> None:
     )
     assert encoded["Headers"] == {"X-Thing": ["1"]}
     assert encoded["Query"] == {"leave-open": ["1"], "text": ["a b"]}
+
+
+def test_one_value_in_several_fields_is_encoded_for_each_field_by_its_kind() -> None:
+    body = b'{"model":"m"}'
+    values = {"x-thing": ["1"]}
+    encoded = codec.loads(
+        codec.encode(
+            schema.EXECUTOR_REQUEST,
+            {"Headers": values, "Query": values, "OriginalRequest": body, "Payload": body},
+        )
+    )
+    assert encoded["OriginalRequest"] == encoded["Payload"] == "eyJtb2RlbCI6Im0ifQ=="
+    assert encoded["Headers"] == {"X-Thing": ["1"]}
+    assert encoded["Query"] == {"x-thing": ["1"]}
+
+
+def test_asgi_header_names_get_the_same_canonical_key_as_text() -> None:
+    assert codec.canonical_header_key(b"x-api-key") == "X-Api-Key"
+    assert codec.canonical_header_key("x-api-key") == "X-Api-Key"
+    assert codec.canonical_header_key(b"content-TYPE") == "Content-Type"

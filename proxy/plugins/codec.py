@@ -15,9 +15,9 @@ keyed by the Go field names.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,29 +59,28 @@ class Field:
 
 @dataclass(frozen=True)
 class Struct:
-    """A Go struct: its fields in declaration order. The encoder and decoder for it are
-    compiled on first use (a per-field plan) and kept here."""
+    """A Go struct: its fields in declaration order. Its encoder and decoder are built on
+    first use and kept here (instance attributes, so later uses are one lookup)."""
 
     name: str
     fields: tuple[Field, ...]
     _by_exact: dict[str, Field] = field(init=False, repr=False, compare=False)
     _by_folded: dict[str, Field] = field(init=False, repr=False, compare=False)
-    _compiled: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_exact", {f.name: f for f in self.fields})
         object.__setattr__(self, "_by_folded", {f.name.casefold(): f for f in self.fields})
-        object.__setattr__(self, "_compiled", {})
 
     def lookup(self, key: str) -> Field | None:
         return self._by_exact.get(key) or self._by_folded.get(key.casefold())
 
-    def compiled(self, direction: str, build: Callable[[Struct], Any]) -> Any:
-        """The encoder or decoder for this struct, built by `build` on first use."""
-        found = self._compiled.get(direction)
-        if found is None:
-            found = self._compiled[direction] = build(self)
-        return found
+    @functools.cached_property
+    def encoder(self) -> Converter:
+        return _struct_encoder(self)
+
+    @functools.cached_property
+    def decoder(self) -> Converter:
+        return _struct_decoder(self)
 
 
 # Scalar kinds are the strings "string", "int", "bool", "float", "bytes" ([]byte),
@@ -125,7 +124,7 @@ def to_wire(kind: Kind, value: Any) -> Any:
 def _encoder(kind: Kind) -> Converter | None:
     """How to turn a non-None value of `kind` into JSON; None when it already is."""
     if isinstance(kind, Struct):
-        return kind.compiled("encode", _struct_encoder)
+        return kind.encoder
     if isinstance(kind, Ptr):
         return _encoder(kind.struct)
     if isinstance(kind, ListOf):
@@ -138,30 +137,48 @@ def _encoder(kind: Kind) -> Converter | None:
 
 
 def _struct_encoder(struct: Struct) -> Converter:
-    plan = [(f.name, f.omitempty, _zero_maker(f.kind), _encoder(f.kind)) for f in struct.fields]
+    """Field by field, in passes over the whole struct rather than one plan step per field:
+    the values are picked in one C-level pass (`zip`/`map`), and each later pass only
+    visits the fields it concerns. This is every plugin call's request."""
+    fields = struct.fields
+    names = tuple(f.name for f in fields)
+    omitted_when_empty = tuple(f.name for f in fields if f.omitempty)
+    converters = tuple((f.name, c) for f in fields if (c := _encoder(f.kind)) is not None)
+    kept = [f for f in fields if not f.omitempty]
+    # a missing or null value becomes Go's zero value; None already is for the other kinds
+    shared_zeros = tuple(
+        (f.name, z)
+        for f in kept
+        if not isinstance(f.kind, Struct) and (z := zero(f.kind)) is not None
+    )
+    fresh_zeros = tuple((f.name, f.kind) for f in kept if isinstance(f.kind, Struct))
 
     def encode_struct(value: Any) -> dict[str, Any]:
-        get = (value or {}).get
-        out: dict[str, Any] = {}
-        for name, omitempty, make_zero, convert in plan:
-            item = get(name)
-            if omitempty and not item:
-                continue
-            if item is None:
-                out[name] = make_zero()
-            else:
-                out[name] = item if convert is None else convert(item)
+        out = dict(zip(names, map((value or _NO_VALUES).get, names), strict=True))
+        for name in omitted_when_empty:
+            if not out[name]:
+                del out[name]
+        # One value in consecutive fields is converted once: an executor request's
+        # OriginalRequest and Payload are the same bytes unless the body was translated.
+        last = last_convert = last_wire = None
+        for name, convert in converters:
+            item = out.get(name)
+            if item is not None:
+                if item is not last or convert is not last_convert:
+                    last, last_convert, last_wire = item, convert, convert(item)
+                out[name] = last_wire
+        for name, zero_value in shared_zeros:
+            if out[name] is None:
+                out[name] = zero_value
+        for name, kind in fresh_zeros:
+            if out[name] is None:
+                out[name] = zero(kind)
         return out
 
     return encode_struct
 
 
-def _zero_maker(kind: Kind) -> Callable[[], Any]:
-    """A zero-value factory: a fresh dict for structs, the shared immutable value otherwise."""
-    if isinstance(kind, Struct):
-        return lambda: zero(kind)
-    value = zero(kind)
-    return lambda: value
+_NO_VALUES: Mapping[str, Any] = {}
 
 
 def _encode_duration(value: Any) -> Any:
@@ -170,11 +187,16 @@ def _encode_duration(value: Any) -> Any:
     return value
 
 
+def _encode_header(value: Mapping[str, Any]) -> dict[str, Any] | None:
+    known = _canonical_keys.get  # the cache's lookup inline: headers go out on every call
+    return {known(k) or canonical_header_key(k): list(v) for k, v in value.items()} or None
+
+
 _SCALAR_ENCODERS: dict[str, Converter] = {
-    "bytes": lambda value: base64.b64encode(value).decode("ascii"),
+    "bytes": lambda value: binascii.b2a_base64(value, newline=False).decode("ascii"),
     "time": lambda value: format_time(value) if isinstance(value, dt.datetime) else value,
     "duration": _encode_duration,
-    "header": lambda value: {canonical_header_key(k): list(v) for k, v in value.items()} or None,
+    "header": _encode_header,
     "query": lambda value: {k: list(v) for k, v in value.items()} or None,
 }
 
@@ -194,24 +216,26 @@ def dumps(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def canonical_header_key(key: str) -> str:
-    """Go's textproto.CanonicalMIMEHeaderKey for the usual token characters. Header names
-    repeat from request to request, so results are remembered (a bounded cache)."""
+def canonical_header_key(key: str | bytes) -> str:
+    """Go's textproto.CanonicalMIMEHeaderKey for the usual token characters; `key` may be
+    an ASGI header name (latin-1 bytes). Header names repeat from request to request, so
+    results are remembered (a bounded cache)."""
     canonical = _canonical_keys.get(key)
     if canonical is None:
         if len(_canonical_keys) >= 4096:
             _canonical_keys.clear()
-        canonical = "-".join(part[:1].upper() + part[1:].lower() for part in key.split("-"))
+        text = key.decode("latin-1") if isinstance(key, bytes) else key
+        canonical = "-".join(part[:1].upper() + part[1:].lower() for part in text.split("-"))
         _canonical_keys[key] = canonical
     return canonical
 
 
-_canonical_keys: dict[str, str] = {}
+_canonical_keys: dict[str | bytes, str] = {}
 
 
 def format_time(value: dt.datetime) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     text = value.isoformat()
     return text.replace("+00:00", "Z") if value.utcoffset() == dt.timedelta(0) else text
 
@@ -253,7 +277,7 @@ class _Mismatch(Exception):
 
 def _decoder(kind: Kind) -> Converter:
     if isinstance(kind, Struct):
-        return kind.compiled("decode", _struct_decoder)
+        return kind.decoder
     if isinstance(kind, Ptr):
         return _decoder(kind.struct)
     if isinstance(kind, ListOf):
@@ -269,12 +293,6 @@ def _struct_decoder(struct: Struct) -> Converter:
     template = {f.name: zero(f.kind) for f in struct.fields if not isinstance(f.kind, Struct)}
     nested = [(f.name, f.kind) for f in struct.fields if isinstance(f.kind, Struct)]
 
-    def convert(name: str, item: Any) -> Any:
-        try:
-            return decoders[name](item)
-        except _Mismatch as exc:
-            raise exc.within(f".{name}") from None
-
     def decode_struct(value: Any) -> Any:
         if value is not None and not isinstance(value, dict):
             raise _Mismatch(_expected("an object", value))
@@ -283,18 +301,27 @@ def _struct_decoder(struct: Struct) -> Converter:
             out[name] = zero(kind)
         if value is None:
             return out
-        inexact = []
-        for key, item in value.items():
-            if key in decoders:
-                out[key] = convert(key, item)
-            else:
-                inexact.append((key, item))
-        # Go prefers an exact match over a case-folded one, wherever the keys stand
-        exact = value.keys()
-        for key, item in inexact:
-            f = struct.lookup(key)
-            if f is not None and f.name not in exact:
-                out[f.name] = convert(f.name, item)
+        name = ""
+        try:
+            inexact = None
+            for name, item in value.items():
+                decode_field = decoders.get(name)
+                if decode_field is None:
+                    inexact = inexact or []
+                    inexact.append((name, item))
+                else:
+                    out[name] = decode_field(item)
+            if inexact is None:
+                return out
+            # Go prefers an exact match over a case-folded one, wherever the keys stand
+            exact = value.keys()
+            for key, item in inexact:
+                f = struct.lookup(key)
+                if f is not None and f.name not in exact:
+                    name = f.name
+                    out[name] = decoders[name](item)
+        except _Mismatch as exc:
+            raise exc.within(f".{name}") from None
         return out
 
     return decode_struct
@@ -337,61 +364,98 @@ def _map_decoder(kind: MapOf) -> Converter:
 
 
 def _scalar_decoder(kind: str) -> Converter:
+    accept = _SCALAR_DECODERS.get(kind)
+    if accept is None:
+        return _decode_raw
     nothing = zero(kind)
 
     def decode_scalar(value: Any) -> Any:
-        return nothing if value is None else _decode_scalar(kind, value)
+        return nothing if value is None else accept(value)
 
     return decode_scalar
 
 
-def _decode_scalar(kind: str, value: Any) -> Any:
-    if kind == "string":
-        if isinstance(value, str):
-            return value
-        raise _Mismatch(_expected("a string", value))
-    if kind in ("int", "duration"):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise _Mismatch(_expected("an integer", value))
-    if kind == "float":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise _Mismatch(_expected("a number", value))
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        raise _Mismatch(_expected("a boolean", value))
-    if kind == "bytes":
-        if not isinstance(value, str):
-            raise _Mismatch(_expected("a base64 string", value))
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise _Mismatch("invalid base64 (standard alphabet, padded)") from None
-    if kind in ("header", "query"):
-        if not isinstance(value, dict) or not all(
-            isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values()
-        ):
-            raise _Mismatch(_expected('an object of string arrays ({"Key":["value"]})', value))
+def _decode_raw(value: Any) -> Any:
+    return value
+
+
+def _decode_string(value: Any) -> str:
+    if isinstance(value, str):
         return value
-    if kind == "strmap":
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise _Mismatch(_expected("an object of strings", value))
+    raise _Mismatch(_expected("a string", value))
+
+
+def _decode_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if kind == "time":
-        if not isinstance(value, str):
-            raise _Mismatch(_expected("an RFC 3339 time", value))
-        try:
-            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise _Mismatch(f"{value!r} is not an RFC 3339 time") from None
+    raise _Mismatch(_expected("an integer", value))
+
+
+def _decode_float(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise _Mismatch(_expected("a number", value))
+
+
+def _decode_bool(value: Any) -> bool:
+    if isinstance(value, bool):
         return value
-    if kind == "any":
-        if isinstance(value, dict):
-            return value
-        raise _Mismatch(_expected("an object", value))
-    return value  # raw
+    raise _Mismatch(_expected("a boolean", value))
+
+
+def _decode_bytes(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise _Mismatch(_expected("a base64 string", value))
+    try:
+        return binascii.a2b_base64(value, strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise _Mismatch("invalid base64 (standard alphabet, padded)") from None
+
+
+def _decode_string_lists(value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values()
+    ):
+        raise _Mismatch(_expected('an object of string arrays ({"Key":["value"]})', value))
+    return value
+
+
+def _decode_strmap(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise _Mismatch(_expected("an object of strings", value))
+    return value
+
+
+def _decode_time(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Mismatch(_expected("an RFC 3339 time", value))
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Mismatch(f"{value!r} is not an RFC 3339 time") from None
+    return value
+
+
+def _decode_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    raise _Mismatch(_expected("an object", value))
+
+
+# "raw" (and anything not listed) passes as it is
+_SCALAR_DECODERS: dict[str, Converter] = {
+    "string": _decode_string,
+    "int": _decode_int,
+    "duration": _decode_int,
+    "float": _decode_float,
+    "bool": _decode_bool,
+    "bytes": _decode_bytes,
+    "header": _decode_string_lists,
+    "query": _decode_string_lists,
+    "strmap": _decode_strmap,
+    "time": _decode_time,
+    "any": _decode_object,
+}
 
 
 def _expected(expected: str, value: Any) -> str:
