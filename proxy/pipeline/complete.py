@@ -7,41 +7,57 @@ Unlike CLIProxyAPI, plugin executors on every route produce usage records (READM
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
-from dataclasses import dataclass, field
 
+from proxy.errors import ProxyError
 from proxy.extensions import UsageRecord
 from proxy.formats import usage
 from proxy.pipeline.context import RequestContext
+from proxy.pipeline.intercept import Rejected
 from proxy.pipeline.resolve import Target
 from proxy.providers.credentials import Credential
 from proxy.runtime import Runtime
 
 
-@dataclass
 class Tracker:
-    runtime: Runtime
-    ctx: RequestContext
-    target: Target
-    started: float = field(default_factory=time.monotonic)
-    first_chunk: float = 0.0
-    counts: dict[str, int] | None = None
-    done: bool = False
+    """One execution's completion record. Used as a context manager around the stages
+    before the response is ready, it reports how an execution ended when it ends there
+    (rejected by an interceptor, failed, canceled because the client left)."""
 
-    def wanted(self) -> bool:
-        """Whether anyone listens: without lifecycle or usage plugins there is nothing to
-        record, per request or per chunk."""
-        generation = self.ctx.generation
-        return bool(generation.snapshot.having("request_lifecycle_plugin") or self._counting())
+    def __init__(self, runtime: Runtime, ctx: RequestContext, target: Target) -> None:
+        self.runtime = runtime
+        self.ctx = ctx
+        self.target = target
+        self.started = time.monotonic()
+        self.first_chunk = 0.0
+        self.counts: dict[str, int] | None = None
+        self.done = False
+        generation = ctx.generation
+        # Whether anyone listens: without lifecycle or usage plugins there is nothing to
+        # record, per request or per chunk.
+        self.counting = bool(
+            generation.snapshot.having("usage_plugin") or generation.extensions.usage
+        )
+        self.wanted = self.counting or bool(generation.snapshot.having("request_lifecycle_plugin"))
 
-    def _counting(self) -> bool:
-        generation = self.ctx.generation
-        return bool(generation.snapshot.having("usage_plugin") or generation.extensions.usage)
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: object
+    ) -> None:
+        if isinstance(error, Rejected):
+            self.finish("rejected", error.status, error.message, executed=False)
+        elif isinstance(error, ProxyError):
+            self.finish("failed", error.status, error.message)
+        elif isinstance(error, asyncio.CancelledError):
+            self.finish("canceled", 0, "client disconnected")
 
     def saw(self, body: bytes) -> None:
         """Notes the token counts a response body or stream chunk reports."""
-        if not self._counting():
+        if not self.counting:
             return
         if not self.first_chunk:
             self.first_chunk = time.monotonic()
@@ -58,7 +74,7 @@ class Tracker:
         executed: bool = True,
     ) -> None:
         """Once per execution: the completion, and the usage record when the executor ran."""
-        if self.done or not self.wanted():
+        if self.done or not self.wanted:
             return
         self.done = True
         ctx, generation = self.ctx, self.ctx.generation
@@ -68,7 +84,7 @@ class Tracker:
             for p in generation.snapshot.having("request_lifecycle_plugin")
             if p.id != ctx.skip_plugin
         )
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         notifier.completed(
             lifecycle,
             {

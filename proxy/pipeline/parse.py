@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import ujson
-from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from proxy.errors import RequestError
 from proxy.pipeline.context import RequestContext
@@ -32,21 +30,24 @@ class ClientGone(RequestError):
         super().__init__("The client closed the connection before the response.")
 
 
-async def read_body(chunks: AsyncIterator[bytes], declared_length: str | None, limit: int) -> bytes:
-    """The whole body, refusing early (Content-Length) or as soon as `limit` is passed."""
+async def read_body(receive: Receive, declared_length: str | None, limit: int) -> bytes:
+    """The whole body from the ASGI channel, refusing early (Content-Length) or as soon as
+    `limit` is passed; ClientGone when the client leaves before it is in."""
     if declared_length is not None and declared_length.isdigit() and int(declared_length) > limit:
         raise BodyTooLarge(limit)
     parts: list[bytes] = []
     size = 0
-    try:
-        async for part in chunks:
-            size += len(part)
-            if size > limit:
-                raise BodyTooLarge(limit)
-            parts.append(part)
-    except ClientDisconnect:
-        raise ClientGone() from None
-    return b"".join(parts)
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientGone()
+        part = message.get("body", b"")
+        size += len(part)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        parts.append(part)
+        if not message.get("more_body", False):
+            return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def parse_json_request(

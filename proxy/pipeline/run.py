@@ -9,9 +9,7 @@ because the client left).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 from proxy.errors import ProxyError
 from proxy.pipeline import complete, execute, intercept, resolve, respond, route
@@ -32,22 +30,6 @@ async def _start(runtime: Runtime, ctx: RequestContext) -> tuple[resolve.Target,
     return target, complete.Tracker(runtime, ctx, target)
 
 
-@contextlib.contextmanager
-def _tracking(tracker: Tracker) -> Iterator[None]:
-    """Reports how an execution ended when it ends before its response is ready."""
-    try:
-        yield
-    except Rejected as rejected:
-        tracker.finish("rejected", rejected.status, rejected.message, executed=False)
-        raise
-    except ProxyError as error:
-        tracker.finish("failed", error.status, error.message)
-        raise
-    except asyncio.CancelledError:
-        tracker.finish("canceled", 0, "client disconnected")
-        raise
-
-
 async def _intercepted(
     runtime: Runtime, ctx: RequestContext, target: resolve.Target
 ) -> InterceptedRequest:
@@ -64,7 +46,7 @@ async def _intercepted(
 
 async def run(runtime: Runtime, ctx: RequestContext) -> Reply:
     target, tracker = await _start(runtime, ctx)
-    with _tracking(tracker):
+    with tracker:
         before = await _intercepted(runtime, ctx, target)
         result = await execute.execute(runtime, ctx, target, before.headers, before.body)
         tracker.saw(result.payload)
@@ -76,11 +58,11 @@ async def run(runtime: Runtime, ctx: RequestContext) -> Reply:
 async def run_stream(runtime: Runtime, ctx: RequestContext) -> StreamReply:
     """Returns once the first chunk is there (failures before it are ordinary errors)."""
     target, tracker = await _start(runtime, ctx)
-    with _tracking(tracker):
+    with tracker:
         before = await _intercepted(runtime, ctx, target)
         result = await execute.execute_stream(runtime, ctx, target, before.headers, before.body)
         reply = await respond.respond_stream(runtime, ctx, target, result)
-    if tracker.wanted():
+    if tracker.wanted:
         reply.chunks = _tracked(reply.chunks, tracker, result.attempt.credential)
     return reply
 

@@ -44,7 +44,8 @@ class CallRunner:
         request: bytes,
         timeout: float | None = None,
     ) -> RawReply:
-        """One plugin call from the event loop, awaited with a deadline."""
+        """One plugin call from the event loop, awaited with a deadline. `label` names the
+        caller in the timeout error ("plugin X")."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop = loop
@@ -63,19 +64,21 @@ class CallRunner:
             return await future
         except asyncio.CancelledError:
             if expired:
-                raise PluginTimeoutError(f"{label} did not answer within {limit:g}s") from None
+                raise _timed_out(label, method, limit) from None
             raise  # cancelled from outside (the client left)
         finally:
             timer.cancel()
 
-    def run_blocking(self, label: str, fn: Callable[[], T], timeout: float | None = None) -> T:
+    def run_blocking(
+        self, label: str, method: str, fn: Callable[[], T], timeout: float | None = None
+    ) -> T:
         """A plugin call from a thread that is not the event loop (config apply, CLI)."""
         limit = self._limit(timeout)
         future = self._threads.submit(fn)
         try:
             return future.result(limit or None)
         except concurrent.futures.TimeoutError:
-            raise PluginTimeoutError(f"{label} did not answer within {limit:g}s") from None
+            raise _timed_out(label, method, limit) from None
 
     def _limit(self, timeout: float | None) -> float:
         return self.timeout if timeout is None else timeout
@@ -97,6 +100,10 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def _timed_out(label: str, method: str, limit: float) -> PluginTimeoutError:
+    return PluginTimeoutError(f"{label} ({method}) did not answer within {limit:g}s")
 
 
 def _expire(future: asyncio.Future[RawReply], expired: list[bool]) -> None:

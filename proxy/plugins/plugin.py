@@ -37,6 +37,7 @@ class Plugin:
         self.registered_once = False
         self.health = Health()
         self._runner = runner
+        self._label = f"plugin {plugin_id}"
 
     @property
     def active(self) -> bool:
@@ -50,19 +51,14 @@ class Plugin:
             raise PluginCallError(f"plugin {self.id} is not loaded", plugin_id=self.id)
         return self.library
 
-    def _label(self, method: Method) -> str:
-        return f"plugin {self.id} ({method.value})"
-
     async def call(
         self, method: Method, request: bytes, result: codec.Kind, timeout: float | None = None
     ) -> Any:
         """One call from the event loop; the reply is decoded here, on the loop thread."""
         self.health.calls += 1
         try:
-            reply = await self._runner.call(
-                self._label(method), self._library(), method.value, request, timeout
-            )
-            return envelope.decode_reply(method.value, reply, result)
+            reply = await self._runner.call(self._label, self._library(), method, request, timeout)
+            return envelope.decode_reply(method, reply, result)
         except ProxyError as exc:
             self._count(exc)
             raise
@@ -75,9 +71,9 @@ class Plugin:
         library = self._library()
         try:
             reply = self._runner.run_blocking(
-                self._label(method), lambda: library.call(method.value, request), timeout
+                self._label, method, lambda: library.call(method, request), timeout
             )
-            return envelope.decode_reply(method.value, reply, result)
+            return envelope.decode_reply(method, reply, result)
         except ProxyError as exc:
             self._count(exc)
             raise
