@@ -6,8 +6,7 @@ usage and lifecycle treat them alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from proxy.plugins import executor as plugin_executor
 from proxy.plugins.executor import ExecutorReply, OpenedStream
@@ -18,8 +17,7 @@ from proxy.plugins.streams import StreamRegistry
 __all__ = ["Call", "Executor", "ExecutorReply", "OpenedStream", "PluginExecutor"]
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """One executor call: the ExecutorRequest fields and where it belongs."""
 
     request: dict[str, Any]

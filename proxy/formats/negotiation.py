@@ -8,7 +8,7 @@ the first declared output that translates back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from proxy.errors import PluginCallError
 from proxy.executors import Executor, PluginExecutor
@@ -20,8 +20,7 @@ class FormatUnsupported(PluginCallError):
     status = 502
 
 
-@dataclass(frozen=True)
-class Formats:
+class Formats(NamedTuple):
     input: str  # what the executor's payload is in
     output: str  # what the executor answers in
 

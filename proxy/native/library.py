@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from proxy.errors import PluginClosedError, PluginLoadError
 from proxy.native import callbacks
@@ -25,8 +25,7 @@ ABI_VERSION: int = lib.CLIPROXY_ABI_VERSION
 INIT_SYMBOL = b"cliproxy_plugin_init"
 
 
-@dataclass(frozen=True)
-class RawReply:
+class RawReply(NamedTuple):
     """What `call` produced: the return code and the copied response bytes."""
 
     rc: int

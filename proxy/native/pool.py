@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import select
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from proxy.errors import PluginClosedError
 from proxy.native._cliproxy import ffi, lib
@@ -29,8 +29,7 @@ from proxy.native.library import NativeLibrary, RawReply
 _BATCH = 256
 
 
-@dataclass
-class _Pending:
+class _Pending(NamedTuple):
     job: object  # cpx_job *, owned here until the worker is done with it
     request: object  # ffi.from_buffer view the worker reads
     library: NativeLibrary
@@ -42,7 +41,7 @@ class NativePool:
         self._pool = pool
         self._loop = loop
         self._fd: int = lib.cpx_pool_fd(pool)
-        self._pending: dict[int, _Pending] = {}
+        self._pending: dict[object, _Pending] = {}
         self._batch = ffi.new("cpx_job *[]", _BATCH)
         self._methods: dict[str, object] = {}
         self._closed = False
@@ -60,17 +59,14 @@ class NativePool:
         """Queues one call; the future resolves on the loop when the plugin has answered.
         Cancelling the future stops the waiting, not the call."""
         library.begin_call()
-        job = ffi.new("cpx_job *")
         view = ffi.from_buffer(request)
-        job.api = library.table
-        job.method = self._method(method)
-        job.request = ffi.cast("const char *", view)
-        job.request_len = len(request)
+        method_text = self._methods.get(method) or self._method(method)
+        job = ffi.new("cpx_job *", [library.table, method_text, view, len(request)])
         future: asyncio.Future[RawReply] = self._loop.create_future()
-        key = int(ffi.cast("uintptr_t", job))
-        self._pending[key] = _Pending(job, view, library, future)
+        # a pointer cdata hashes and compares by address: the collected `cpx_job *` finds it
+        self._pending[job] = _Pending(job, view, library, future)
         if lib.cpx_pool_submit(self._pool, job) != 0:
-            del self._pending[key]
+            del self._pending[job]
             library.end_call()
             raise PluginClosedError(library.path)
         if not self._wake_pending:
@@ -83,9 +79,8 @@ class NativePool:
         lib.cpx_pool_wake(self._pool)
 
     def _method(self, name: str) -> object:
-        text = self._methods.get(name)
-        if text is None:  # a handful of method names, kept for the process lifetime
-            text = self._methods[name] = ffi.new("char[]", name.encode())
+        """A method name as C text; a handful of them, kept for the process lifetime."""
+        text = self._methods[name] = ffi.new("char[]", name.encode())
         return text
 
     def _finished(self) -> list[tuple[_Pending, RawReply]]:
@@ -94,7 +89,7 @@ class NativePool:
         count = lib.cpx_pool_collect(self._pool, self._batch, _BATCH)
         finished = []
         for index in range(count):
-            done = self._pending.pop(int(ffi.cast("uintptr_t", self._batch[index])))
+            done = self._pending.pop(self._batch[index])
             job = done.job
             try:
                 reply = done.library.take_reply(job.rc, job.response)  # type: ignore[attr-defined]

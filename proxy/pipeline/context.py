@@ -11,7 +11,7 @@ from proxy.formats.thinking import Thinking
 from proxy.runtime import Generation
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestContext:
     generation: Generation
     entry_format: str  # the client's API format: "openai", "claude", ...

@@ -3,7 +3,7 @@ provider, or the catalog's owner of the requested model."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from proxy.errors import ModelNotFoundError, ProxyError
 from proxy.executors import Executor, PluginExecutor
@@ -17,8 +17,7 @@ class NoExecutorError(ProxyError):
     code = "auth_unavailable"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     provider: str  # provider key; the plugin id on direct routes
     model: str  # the model the executor is asked for
     executor: Executor

@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from proxy.errors import PluginCallError, PluginProtocolError, PluginTimeoutError
 from proxy.plugins import codec, rpc, schema
@@ -34,8 +34,7 @@ from proxy.plugins.streams import BridgeStream, StreamRegistry
 log = logging.getLogger("cliproxy.plugins")
 
 
-@dataclass(frozen=True)
-class ExecutorReply:
+class ExecutorReply(NamedTuple):
     payload: bytes
     headers: dict[str, list[str]]
 
