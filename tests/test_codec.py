@@ -125,3 +125,12 @@ def test_asgi_header_names_get_the_same_canonical_key_as_text() -> None:
     assert codec.canonical_header_key(b"x-api-key") == "X-Api-Key"
     assert codec.canonical_header_key("x-api-key") == "X-Api-Key"
     assert codec.canonical_header_key(b"content-TYPE") == "Content-Type"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["string", "int", "duration", "float", "bool", "time", "bytes"]
+    + ["header", "query", "strmap", "any", "raw"],
+)
+def test_null_decodes_to_the_go_zero_value_of_every_scalar_kind(kind: str) -> None:
+    assert codec.decode(kind, None) == codec.zero(kind)

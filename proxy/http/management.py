@@ -38,7 +38,7 @@ from proxy.errors import ConfigError, ProxyError
 from proxy.executors import PluginExecutor
 from proxy.http.logins import Logins
 from proxy.plugins import executor, management
-from proxy.plugins.codec import canonical_header_key
+from proxy.plugins.codec import header_from_pairs
 from proxy.runtime import Runtime
 
 _LOOPBACK = ("127.", "::1", "localhost")
@@ -147,9 +147,7 @@ class ManagementAPI:
     async def _delegate(
         self, request: Request, plugin: Any, path: str, *, escape: bool, with_body: bool = True
     ) -> Response:
-        headers: dict[str, list[str]] = {}
-        for key, value in request.headers.items():
-            headers.setdefault(canonical_header_key(key), []).append(value)
+        headers = header_from_pairs(request.headers.items())
         query: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
             query.setdefault(key, []).append(value)

@@ -24,7 +24,7 @@ from proxy.pipeline.context import RequestContext
 from proxy.pipeline.parse import parse_json_request, read_body
 from proxy.pipeline.respond import StreamReply
 from proxy.pipeline.run import run, run_stream
-from proxy.plugins.codec import canonical_header_key
+from proxy.plugins.codec import header_from_pairs
 from proxy.runtime import Runtime
 
 log = logging.getLogger("cliproxy.http")
@@ -63,22 +63,13 @@ def runtime_of(request: Request) -> Runtime:
 
 def context(request: Request, entry_format: str) -> RequestContext:
     scope = request.scope
-    headers: dict[str, list[str]] = {}
-    for raw_key, raw_value in scope["headers"]:
-        key = canonical_header_key(raw_key)
-        value = raw_value.decode("latin-1")
-        values = headers.get(key)
-        if values is None:
-            headers[key] = [value]
-        else:
-            values.append(value)
     raw_query = scope.get("query_string", b"")
     query = parse_qs(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else {}
     return RequestContext(
         generation=scope[RUNTIME_KEY].current,
         entry_format=entry_format,
         path=scope["path"],
-        headers=headers,
+        headers=header_from_pairs(scope["headers"]),
         query=query,
         method=scope["method"],
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,6 +233,22 @@ def canonical_header_key(key: str | bytes) -> str:
 _canonical_keys: dict[str | bytes, str] = {}
 
 
+def header_from_pairs(pairs: Iterable[tuple[str | bytes, str | bytes]]) -> dict[str, list[str]]:
+    """An http.Header (canonical keys, every value in order) from name/value pairs, as ASGI
+    (latin-1 bytes) or an HTTP client (text) lists them."""
+    known = _canonical_keys.get  # the cache's lookup inline: every request's headers pass here
+    header: dict[str, list[str]] = {}
+    for name, value in pairs:
+        key = known(name) or canonical_header_key(name)
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        values = header.get(key)
+        if values is None:
+            header[key] = [text]
+        else:
+            values.append(text)
+    return header
+
+
 def format_time(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
@@ -364,15 +380,10 @@ def _map_decoder(kind: MapOf) -> Converter:
 
 
 def _scalar_decoder(kind: str) -> Converter:
-    accept = _SCALAR_DECODERS.get(kind)
-    if accept is None:
-        return _decode_raw
-    nothing = zero(kind)
+    return _SCALAR_DECODERS.get(kind, _decode_raw)
 
-    def decode_scalar(value: Any) -> Any:
-        return nothing if value is None else accept(value)
 
-    return decode_scalar
+# One function per scalar kind; each turns null into the kind's zero value (see `zero`).
 
 
 def _decode_raw(value: Any) -> Any:
@@ -382,28 +393,38 @@ def _decode_raw(value: Any) -> Any:
 def _decode_string(value: Any) -> str:
     if isinstance(value, str):
         return value
+    if value is None:
+        return ""
     raise _Mismatch(_expected("a string", value))
 
 
 def _decode_int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if value is None:
+        return 0
     raise _Mismatch(_expected("an integer", value))
 
 
 def _decode_float(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
+    if value is None:
+        return 0.0
     raise _Mismatch(_expected("a number", value))
 
 
 def _decode_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    if value is None:
+        return False
     raise _Mismatch(_expected("a boolean", value))
 
 
-def _decode_bytes(value: Any) -> bytes:
+def _decode_bytes(value: Any) -> bytes | None:
+    if value is None:
+        return None
     if not isinstance(value, str):
         raise _Mismatch(_expected("a base64 string", value))
     try:
@@ -412,7 +433,9 @@ def _decode_bytes(value: Any) -> bytes:
         raise _Mismatch("invalid base64 (standard alphabet, padded)") from None
 
 
-def _decode_string_lists(value: Any) -> dict[str, list[str]]:
+def _decode_string_lists(value: Any) -> dict[str, list[str]] | None:
+    if value is None:
+        return None
     if not isinstance(value, dict) or not all(
         isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values()
     ):
@@ -420,13 +443,17 @@ def _decode_string_lists(value: Any) -> dict[str, list[str]]:
     return value
 
 
-def _decode_strmap(value: Any) -> dict[str, str]:
+def _decode_strmap(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise _Mismatch(_expected("an object of strings", value))
     return value
 
 
 def _decode_time(value: Any) -> str:
+    if value is None:
+        return ZERO_TIME
     if not isinstance(value, str):
         raise _Mismatch(_expected("an RFC 3339 time", value))
     try:
@@ -436,8 +463,8 @@ def _decode_time(value: Any) -> str:
     return value
 
 
-def _decode_object(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
+def _decode_object(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict) or value is None:
         return value
     raise _Mismatch(_expected("an object", value))
 

@@ -18,7 +18,7 @@ from proxy.config import LimitsConfig
 from proxy.errors import UpstreamError
 from proxy.executors import Call, ExecutorReply, OpenedStream
 from proxy.formats import counting
-from proxy.plugins.codec import canonical_header_key
+from proxy.plugins.codec import canonical_header_key, header_from_pairs
 from proxy.plugins.executor import Prepended
 from proxy.providers import http1
 
@@ -118,10 +118,7 @@ def entry_headers(
 
 
 def response_headers(response: UpstreamResponse) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in response.headers.multi_items():
-        out.setdefault(canonical_header_key(key), []).append(value)
-    return out
+    return header_from_pairs(response.headers.multi_items())
 
 
 def _retry_after(response: UpstreamResponse) -> float:

@@ -91,24 +91,26 @@ static inline void cpx_buf_free(cpx_buf *b) {
 /* Appends `text` escaped for the inside of a JSON string literal (no quotes). Bytes >= 0x80
  * are copied as they are: the wire is UTF-8. */
 static inline void cpx_buf_json_escape(cpx_buf *b, const char *text, size_t n) {
+    size_t run = 0; /* start of the bytes that need no escape, copied in one go */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        cpx_buf_append(b, text + run, i - run);
+        run = i + 1;
         switch (c) {
         case '"': cpx_buf_append(b, "\\\"", 2); break;
         case '\\': cpx_buf_append(b, "\\\\", 2); break;
         case '\n': cpx_buf_append(b, "\\n", 2); break;
         case '\r': cpx_buf_append(b, "\\r", 2); break;
         case '\t': cpx_buf_append(b, "\\t", 2); break;
-        default:
-            if (c < 0x20) {
-                char esc[8];
-                snprintf(esc, sizeof esc, "\\u%04x", c);
-                cpx_buf_append(b, esc, 6);
-            } else {
-                cpx_buf_append(b, (const char *)&text[i], 1);
-            }
+        default: {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            cpx_buf_append(b, esc, 6);
+        }
         }
     }
+    cpx_buf_append(b, text + run, n - run);
 }
 
 /* Appends `text` as a JSON string literal, escaping what JSON requires. */
@@ -124,15 +126,19 @@ static const char cpx_b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static inline void cpx_buf_base64(cpx_buf *b, const unsigned char *in, size_t n) {
-    for (size_t i = 0; i < n; i += 3) {
+    cpx_buf_reserve(b, (n + 2) / 3 * 4);
+    if (b->failed) return;
+    char *out = b->data + b->len;
+    for (size_t i = 0; i < n; i += 3, out += 4) {
         unsigned v = (unsigned)in[i] << 16;
         if (i + 1 < n) v |= (unsigned)in[i + 1] << 8;
         if (i + 2 < n) v |= in[i + 2];
-        char out[4] = {cpx_b64_alphabet[(v >> 18) & 63], cpx_b64_alphabet[(v >> 12) & 63],
-                       i + 1 < n ? cpx_b64_alphabet[(v >> 6) & 63] : '=',
-                       i + 2 < n ? cpx_b64_alphabet[v & 63] : '='};
-        cpx_buf_append(b, out, 4);
+        out[0] = cpx_b64_alphabet[(v >> 18) & 63];
+        out[1] = cpx_b64_alphabet[(v >> 12) & 63];
+        out[2] = i + 1 < n ? cpx_b64_alphabet[(v >> 6) & 63] : '=';
+        out[3] = i + 2 < n ? cpx_b64_alphabet[v & 63] : '=';
     }
+    b->len += (n + 2) / 3 * 4;
 }
 
 /* Appends bytes as a JSON string of their base64: the wire form of a Go []byte field. */
@@ -143,8 +149,12 @@ static inline void cpx_buf_base64_string(cpx_buf *b, const void *bytes, size_t n
 }
 
 static inline int cpx_b64_value(char c) {
-    const char *p = c ? strchr(cpx_b64_alphabet, c) : NULL;
-    return p ? (int)(p - cpx_b64_alphabet) : -1;
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
 }
 
 /* Decodes padded standard base64 into a new malloc'ed buffer, NUL-terminated after the
@@ -242,9 +252,11 @@ static inline char *cpx_parse_string(cpx_parser *ps, size_t *len) {
     cpx_buf b = {0};
     ps->p++; /* opening quote */
     while (ps->p < ps->end && *ps->p != '"') {
-        char c = *ps->p++;
-        if (c != '\\') { cpx_buf_append(&b, &c, 1); continue; }
-        if (ps->p >= ps->end) break;
+        const char *run = ps->p; /* bytes up to the next quote or escape, copied in one go */
+        while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\') ps->p++;
+        cpx_buf_append(&b, run, (size_t)(ps->p - run));
+        if (ps->p >= ps->end || *ps->p == '"') break;
+        if (++ps->p >= ps->end) break; /* the backslash */
         char e = *ps->p++;
         switch (e) {
         case 'n': cpx_buf_append(&b, "\n", 1); break;
